@@ -1,0 +1,69 @@
+"""Every error scorelab raises on purpose, in one tree.
+
+A user sees these messages, so each one names the file, the line where it is
+known, the key path, and what was expected::
+
+    ScorelabError
+    ├── PolicyError          a policy file is unreadable or invalid
+    │   └── ConditionError   (scorelab.policy) a condition string is invalid
+    ├── ScenarioError        a scenario file is unreadable or invalid
+    ├── RunFolderError       a run folder is missing, incomplete or not a run
+    └── RunRefusedError      a run was refused before it started (bad options, too big)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ScorelabError(Exception):
+    """Base of every error scorelab raises on purpose."""
+
+
+class InputFileError(ScorelabError):
+    """An input file (policy or scenario) is invalid; the message locates the problem.
+
+    Attributes:
+        path: the file.
+        line: 1-based line number, when known.
+        key: dotted key path such as ``rules[2].points``, when known.
+        reason: what was wrong and what was expected.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        path: Path | str | None = None,
+        line: int | None = None,
+        key: str | None = None,
+    ) -> None:
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.key = key
+        self.reason = reason
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = self.path or "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.key:
+            where += f": {self.key}"
+        return f"{where}: {self.reason}"
+
+
+class PolicyError(InputFileError):
+    """A policy file is unreadable or invalid."""
+
+
+class ScenarioError(InputFileError):
+    """A scenario file is unreadable or invalid."""
+
+
+class RunFolderError(ScorelabError):
+    """A run folder is missing, incomplete, or not a scorelab run."""
+
+
+class RunRefusedError(ScorelabError):
+    """A run was refused before it started: bad options, or it would not fit."""

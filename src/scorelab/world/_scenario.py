@@ -1,0 +1,206 @@
+"""Scenarios: the synthetic world a policy is run on.
+
+A scenario file states the population size, the calendar, the sensors and the
+behaviour of citizens. Every world parameter has a documented default in
+``data/world-defaults.toml`` (with its source or marked as an assumption); a
+scenario file overrides only what it changes, by deep merge. Unknown keys are
+errors, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from scorelab._errors import ScenarioError
+from scorelab._resources import data_path
+from scorelab._toml import load_toml, locate, validate
+from scorelab.world._catalogue import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES, expected
+
+MAX_CITIZENS = 2_000_000_000
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Meta(_Strict):
+    """Name, size and calendar of the world."""
+
+    name: str
+    description: str = ""
+    citizens: int = Field(gt=0, le=MAX_CITIZENS)
+    days: int = Field(gt=0, le=36_600)
+    start_date: dt.date = dt.date(2018, 1, 1)
+    seed: int = Field(default=0, ge=0, lt=2**63)
+    census: str = "china-2020"
+
+
+class Cameras(_Strict):
+    """Street cameras as detectors: how many, how much they see, how often they err."""
+
+    count: int = Field(ge=0)
+    reach: float = Field(gt=0)
+    urban_share: float = Field(ge=0, le=1)
+    recall: float = Field(ge=0, le=1)
+    false_match_rate: float = Field(ge=0, le=1)
+    female_false_match_multiplier: float = Field(gt=0)
+    elderly_false_match_multiplier: float = Field(gt=0)
+
+
+class Sensor(_Strict):
+    """A non-camera sensor; only informants and platforms file false reports."""
+
+    false_reports_per_year: float = Field(default=0.0, ge=0, le=10)
+
+
+class Behaviour(_Strict):
+    """A behaviour's base rate, who does it, how it responds, and who can see it."""
+
+    rate_per_year: float = Field(ge=0, le=365)
+    min_age: int = Field(default=18, ge=0, le=120)
+    max_age: int = Field(default=120, ge=0, le=120)
+    male_multiplier: float = Field(default=1.0, ge=0)
+    urban_multiplier: float = Field(default=1.0, ge=0)
+    elderly_multiplier: float = Field(default=1.0, ge=0)
+    income_slope: float = Field(default=0.0, ge=-1, le=1)
+    elasticity: float = Field(default=1.0, ge=0)
+    observed_by: dict[str, float] = Field(default_factory=dict)
+
+
+class Service(_Strict):
+    """How often people try to use a service."""
+
+    attempts_per_year: float = Field(ge=0, le=365)
+    min_age: int = Field(default=18, ge=0, le=120)
+    max_age: int = Field(default=120, ge=0, le=120)
+    household_head_only: bool = False
+
+
+class Deterrence(_Strict):
+    """How perceived risk and cost shape behaviour (see docs/model.md)."""
+
+    awareness: float = Field(ge=0, le=1)
+    cost_scale_points: float = Field(gt=0)
+    list_cost: float = Field(ge=0)
+    grade_cost: float = Field(ge=0)
+    experience_gain: float = Field(ge=0)
+    experience_half_life_days: float = Field(gt=0)
+    witness_experience: float = Field(ge=0)
+    sanction_experience: float = Field(ge=0)
+    positive_max_boost: float = Field(ge=0)
+
+
+class Compliance(_Strict):
+    """How fast listed debtors pay, and how much a blocked purchase speeds it up."""
+
+    rate_per_year: float = Field(ge=0)
+    blocked_multiplier: float = Field(ge=1)
+
+
+class Appeals(_Strict):
+    """Who appeals a negative record, and how often an appeal wins."""
+
+    share_true: float = Field(ge=0, le=1)
+    share_wrongful: float = Field(ge=0, le=1)
+    overturn_true: float = Field(ge=0, le=1)
+    overturn_wrongful: float = Field(ge=0, le=1)
+    delay_days: int = Field(ge=1)
+
+
+class Scenario(_Strict):
+    """A whole scenario, defaults merged in."""
+
+    scenario: Meta
+    cameras: Cameras
+    sensors: dict[str, Sensor]
+    behaviours: dict[str, Behaviour]
+    services: dict[str, Service]
+    deterrence: Deterrence
+    compliance: Compliance
+    appeals: Appeals
+
+    @model_validator(mode="after")
+    def _known_names(self) -> Scenario:
+        for name in self.behaviours:
+            if name not in BEHAVIOUR_NAMES:
+                raise ValueError(f'unknown behaviour "{name}": expected {expected(BEHAVIOUR_NAMES)}')
+        for name, behaviour in self.behaviours.items():
+            for sensor in behaviour.observed_by:
+                if sensor not in SENSOR_NAMES:
+                    raise ValueError(f'behaviours.{name}.observed_by: unknown sensor "{sensor}": '
+                                     f"expected {expected(SENSOR_NAMES)}")
+        for name in self.services:
+            if name not in SERVICE_NAMES:
+                raise ValueError(f'unknown service "{name}": expected {expected(SERVICE_NAMES)}')
+        for name in self.sensors:
+            if name not in SENSOR_NAMES:
+                raise ValueError(f'unknown sensor "{name}": expected {expected(SENSOR_NAMES)}')
+        return self
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A validated scenario, the file it came from (None for the embedded default)."""
+
+    scenario: Scenario
+    path: Path | None
+    text: str
+    sha256: str
+
+
+def _merge(base: dict, override: dict) -> dict:
+    """Deep-merge two TOML tables; the override wins.
+
+    >>> _merge({"a": {"b": 1, "c": 2}}, {"a": {"c": 3}})
+    {'a': {'b': 1, 'c': 3}}
+    """
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_scenario(
+    path: str | Path | None = None,
+    *,
+    citizens: int | None = None,
+    days: int | None = None,
+    seed: int | None = None,
+) -> LoadedScenario:
+    """Load a scenario file merged over the world defaults (None: the embedded default).
+
+    ``citizens``, ``days`` and ``seed`` override the file, as the CLI options do.
+    """
+    defaults_path = data_path("world-defaults.toml")
+    defaults, _ = load_toml(defaults_path, ScenarioError)
+    file_path = Path(path) if path is not None else data_path("default-scenario.toml")
+    data, text = load_toml(file_path, ScenarioError)
+    merged = _merge(defaults, data)
+    overrides = {"citizens": citizens, "days": days, "seed": seed}
+    merged["scenario"] = dict(merged.get("scenario", {}))
+    merged["scenario"].update({k: v for k, v in overrides.items() if v is not None})
+    scenario = validate(Scenario, merged, path=file_path, text=text, error=ScenarioError)
+    _check_sensors(scenario, file_path, text)
+    digest = hashlib.sha256(
+        (text + repr(sorted(overrides.items(), key=str))).encode("utf-8")
+    ).hexdigest()
+    return LoadedScenario(scenario=scenario, path=file_path, text=text, sha256=digest)
+
+
+def _check_sensors(scenario: Scenario, path: Path, text: str) -> None:
+    for name, behaviour in scenario.behaviours.items():
+        for sensor, probability in behaviour.observed_by.items():
+            if not 0 <= probability <= 1:
+                loc = ("behaviours", name, "observed_by")
+                raise ScenarioError(
+                    f'detection probability for "{sensor}" must lie in [0, 1], got {probability}',
+                    path=path, line=locate(text, loc), key=f"behaviours.{name}.observed_by.{sensor}",
+                )

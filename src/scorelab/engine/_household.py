@@ -1,0 +1,47 @@
+"""The scratch state of the household being replayed, as one numba struct.
+
+Kernel functions take two references, the policy tables ``T`` and this
+household struct ``H``, instead of dozens of arrays: every array passed between
+non-inlined numba functions costs two atomic reference-count updates, which
+dominated the run time before this struct existed. Buffers that can fill up
+(the event log, the ledger, the heap, records and effects) grow in place
+through the struct's setters.
+
+Arrays, by field:
+    state (2, M, N_FIELDS) int64: per track and member, score, grade, overrides, lists...
+    listing (2, M, lists, 2) int64: per list, listing version and the record that caused it
+    cap (2, M, rules, 2) int64: per rule, current cap window and points used in it
+    comply (M, 5) int64: the member's compliance clock (see _state.C_*)
+    exper (M, 2) float64: experience level and the time it was last set
+    codes (M,) int64: packed group values; sampled (M,) bool: in the ledger sample
+    rec_no (M,) int64: records so far; cids, ages: the members' ids and ages
+    log_key, log_amt: the day-matrix log; cit (n, 17): per-citizen counters of the chunk
+    heap_t, heap_seq, heap_data: scheduled events; rec (cap, 8), eff (cap, 5): records
+    and the rule effects they caused; ledger (cap, 9); cnt (6,): fill levels
+"""
+
+from __future__ import annotations
+
+from numba import types
+from numba.experimental import structref
+
+FIELDS = (
+    "state", "listing", "cap", "comply", "exper", "codes", "sampled", "rec_no", "cids", "ages",
+    "log_key", "log_amt", "cit", "heap_t", "heap_seq", "heap_data", "rec", "eff", "ledger",
+    "cnt", "first", "size",
+)
+
+
+@structref.register
+class HouseholdType(types.StructRef):
+    """Numba type of :class:`Household`."""
+
+    def preprocess_fields(self, fields):
+        return tuple((name, types.unliteral(typ)) for name, typ in fields)
+
+
+class Household(structref.StructRefProxy):
+    """Scratch state of one household (see module docstring)."""
+
+
+structref.define_proxy(Household, HouseholdType, list(FIELDS))

@@ -1,0 +1,506 @@
+"""The engine kernel: one chunk of households, replayed event by event (numba).
+
+For each household the kernel draws every member's candidate acts, false
+records and service attempts for the whole run (next-event times from
+counter-based draws), sorts them, and replays them in time order with a heap of
+scheduled events (expiries, appeal decisions, ends of listings, compliance,
+decay). Deterrence thins candidate acts: an act happens with a probability
+that falls with the perceived chance of being seen and the cost under the
+policy. Work is proportional to events, never to citizen-days; households
+never straddle chunks, so the chunk size cannot change a result.
+
+Outputs per chunk: daily aggregates per group (score histogram, score sum,
+grade and list counts as difference arrays over days; event counters), one row
+of counters per citizen, and the ledger of point changes (track 0).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from scorelab import _random as rnd
+from scorelab.engine import _heap
+from scorelab.engine._household import Household
+from scorelab.engine._tables import Tables
+from scorelab.engine._state import (
+    APPEAL, C_BLOCKED, C_CITIZEN, C_RUNNING, C_VERSION, COMPLY, DECAY, DECAY_PENDING, EFFECTS,
+    EXPIRY, GRADE, HEAP, KIND_APPEAL, KIND_DECAY, KIND_EXPIRY, KIND_RECORD, LEDGER, LIST_CAUSE,
+    LIST_END, LIST_VERSION, LISTED, LOG, N_FIELDS, OVERRIDE_END, OVR_CAUSE, OVR_GRADE,
+    OVR_VERSION, RECORDS, SCORE, band, capped_points, check_condition_lists, compliance_wait,
+    condition_holds, count, enter_list, flush, group_code, grow_rows, impose_grade, leave_list,
+    ledger_add, lift_grade, move_score, schedule,
+)
+
+ACT, FALSE, ATTEMPT = 0, 1, 2
+MAX_MEMBERS = 16
+# per-citizen output columns (see _tables.CITIZEN_COLUMNS)
+(CIT_SCORE, CIT_GRADE, CIT_LISTED, CIT_ACTS, CIT_RECORDS, CIT_WRONGFUL, CIT_DENIALS,
+ CIT_WRONGFUL_DENIALS, CIT_REWARDS, CIT_SHAMED, CIT_WRONGFUL_SHAMED, CIT_APPEALS, CIT_OVERTURNED,
+ CIT_COMPLIED, CIT_CF_SCORE, CIT_CF_GRADE, CIT_UNSEEN) = range(17)
+N_CIT = 17
+
+
+@njit(cache=True)
+def _add_event(ev_t, ev_d, n, time, kind, m, a, c):
+    if n == ev_t.shape[0]:
+        grown_t = np.empty(2 * n)
+        grown_d = np.empty((2 * n, 4), np.int64)
+        grown_t[:n] = ev_t
+        grown_d[:n] = ev_d
+        ev_t, ev_d = grown_t, grown_d
+    ev_t[n] = time
+    ev_d[n, 0] = kind
+    ev_d[n, 1] = m
+    ev_d[n, 2] = a
+    ev_d[n, 3] = c
+    return ev_t, ev_d, n + 1
+
+
+@njit(cache=True)
+def _poisson_times(ev_t, ev_d, n, seed, stream, cid, rate, days, kind, m, a):
+    """Append the event times of a Poisson process of ``rate`` per day over the run."""
+    if rate <= 0.0:
+        return ev_t, ev_d, n
+    time = 0.0
+    c = 0
+    while True:
+        time += rnd.exponential(seed, stream, cid, c, rate)
+        if time >= days:
+            return ev_t, ev_d, n
+        ev_t, ev_d, n = _add_event(ev_t, ev_d, n, time, kind, m, a, c)
+        c += 1
+
+
+@njit(cache=True)
+def _generate_events(T, first, k, cid, sex, age, urban, income, ev_t, ev_d):
+    """Every candidate act, false record and service attempt of one household."""
+    n = 0
+    days = float(T.days)
+    n_sensors = T.false_camera.shape[0]
+    for m in range(k):
+        i = first + m
+        elderly = age[i] >= 60
+        for b in range(T.beh_rate.shape[0]):
+            if T.beh_rate[b] <= 0.0 or age[i] < T.beh_min_age[b] or age[i] > T.beh_max_age[b]:
+                continue
+            rate = T.beh_rate[b] * T.beh_boost[b]
+            if sex[i] == 0:
+                rate *= T.beh_male[b]
+            if urban[i] == 1:
+                rate *= T.beh_urban[b]
+            if elderly:
+                rate *= T.beh_elderly[b]
+            rate *= 1.0 + T.beh_income_slope[b] * (income[i] - 4.5) / 4.5
+            ev_t, ev_d, n = _poisson_times(ev_t, ev_d, n, T.seed, rnd.ACT_TIME + b, cid[i], rate,
+                                           days, ACT, m, b)
+            for s in range(n_sensors):
+                rate = T.false_rate[b, s, urban[i]]
+                if rate <= 0.0:
+                    continue
+                if T.false_camera[s]:
+                    rate *= T.false_female if sex[i] == 1 else 1.0
+                    rate *= T.false_elderly if elderly else 1.0
+                    rate /= T.false_norm
+                ev_t, ev_d, n = _poisson_times(ev_t, ev_d, n, T.seed, rnd.FALSE_TIME + b * 16 + s,
+                                               cid[i], rate, days, FALSE, m, b * 16 + s)
+        for v in range(T.svc_rate.shape[0]):
+            if age[i] < T.svc_min_age[v] or age[i] > T.svc_max_age[v]:
+                continue
+            if T.svc_head_only[v] and m != 0:
+                continue
+            ev_t, ev_d, n = _poisson_times(ev_t, ev_d, n, T.seed, rnd.ATTEMPT_TIME + v, cid[i],
+                                           T.svc_rate[v], days, ATTEMPT, m, v)
+    return ev_t, ev_d, n
+
+
+@njit(cache=True)
+def _experience(T, H, m, time):
+    """Experience of member ``m`` now: it halves every ``half_life`` days."""
+    return H.exper[m, 0] * 0.5 ** ((time - H.exper[m, 1]) / T.half_life)
+
+
+@njit(cache=True)
+def _add_experience(T, H, m, time, amount):
+    H.exper[m, 0] = _experience(T, H, m, time) + amount
+    H.exper[m, 1] = time
+
+
+
+
+@njit(cache=True)
+def _record(T, H, m, b, sensor, wrongful, day, time):
+    """A sensor reports member ``m`` for ``b``: apply rules, lists, shaming; maybe appeal."""
+    lay = T.layout
+    row = H.first + m
+    cid = H.cids[m]
+    rec_no = H.rec_no[m]
+    H.rec_no[m] = rec_no + 1
+    r = H.cnt[RECORDS]
+    H.cnt[RECORDS] = r + 1
+    H.rec = grow_rows(H.rec, r + 1)
+    H.eff = grow_rows(H.eff, H.cnt[EFFECTS] + T.rule_beh.shape[0] + 1)
+    rec, eff = H.rec, H.eff
+    record_id = cid * 65536 + min(rec_no, 65535)
+    rec[r, 0], rec[r, 1], rec[r, 2], rec[r, 3] = m, b, sensor, wrongful
+    rec[r, 4], rec[r, 5], rec[r, 6] = day, record_id, H.cnt[EFFECTS]
+    count(H, day, m, lay.records_by_behaviour + b, 1)
+    count(H, day, m, lay.records_by_sensor + sensor, 1)
+    H.cit[row, CIT_RECORDS] += 1
+    if wrongful:
+        count(H, day, m, lay.wrongful_by_sensor + sensor, 1)
+        H.cit[row, CIT_WRONGFUL] += 1
+    tracks = 1 if wrongful else 2  # a wrongful record never reaches track 1
+    harmful = False
+    for rule in range(T.rule_beh.shape[0]):
+        if T.rule_beh[rule] != b or not (T.rule_sensor_mask[rule] >> sensor) & 1:
+            continue
+        if not T.rule_in_force[rule, day]:
+            continue
+        e = H.cnt[EFFECTS]
+        H.cnt[EFFECTS] = e + 1
+        eff[e, 0], eff[e, 1], eff[e, 2], eff[e, 3], eff[e, 4] = r, rule, 0, 0, 0
+        points = T.rule_points[rule, day]
+        for t in range(tracks):
+            granted = capped_points(T, H, t, m, rule, points, day)
+            eff[e, 2 + t] = move_score(T, H, t, m, granted, day)
+            eff[e, 4] |= 1 << t
+            if T.rule_sets_grade[rule] >= 0:
+                impose_grade(T, H, t, m, T.rule_sets_grade[rule], T.rule_grade_days[rule], day, r)
+        ledger_add(H, m, day, rule, sensor, eff[e, 2], wrongful, KIND_RECORD, record_id, b)
+        harmful = harmful or points < 0 or T.rule_sets_grade[rule] >= 0
+        if T.rule_expiry[rule] > 0:
+            schedule(T, H, float(day + T.rule_expiry[rule]), EXPIRY, m, e, 0, 0)
+    rec[r, 7] = H.cnt[EFFECTS] - rec[r, 6]
+    for lid in range(T.list_beh_mask.shape[0]):
+        if not (T.list_beh_mask[lid] >> b) & 1:
+            continue
+        if T.list_sensor_mask[lid] != 0 and not (T.list_sensor_mask[lid] >> sensor) & 1:
+            continue
+        harmful = True
+        for t in range(tracks):
+            enter_list(T, H, t, m, lid, day, r)
+    if (T.shame_beh_mask >> b) & 1 and (T.shame_sensor_mask >> sensor) & 1:
+        count(H, day, m, lay.shamed, 1)
+        H.cit[row, CIT_SHAMED] += 1
+        if wrongful:
+            count(H, day, m, lay.wrongful_shamed, 1)
+            H.cit[row, CIT_WRONGFUL_SHAMED] += 1
+        for other in range(H.size):
+            if other != m:
+                _add_experience(T, H, other, time, T.witness_experience)
+        harmful = True
+    if harmful:
+        _add_experience(T, H, m, time, T.sanction_experience)
+        if rnd.uniform(T.seed, rnd.APPEAL, cid, 2 * rec_no) < T.appeal_share[wrongful]:
+            count(H, day, m, lay.appeals, 1)
+            H.cit[row, CIT_APPEALS] += 1
+            schedule(T, H, float(day + T.appeal_delay), APPEAL, m, r, 0, 0)
+
+
+@njit(cache=True)
+def _undo_effect(T, H, e, kind, m, day):
+    """Reverse a rule's point change in every track where it is still live."""
+    live = H.eff[e, 4]
+    if live == 0:
+        return
+    undone = 0
+    for t in range(2):
+        if (live >> t) & 1:
+            change = move_score(T, H, t, m, -H.eff[e, 2 + t], day)
+            if t == 0:
+                undone = change
+    H.eff[e, 4] = 0
+    r = H.eff[e, 0]
+    if live & 1:
+        ledger_add(H, m, day, H.eff[e, 1], H.rec[r, 2], undone, H.rec[r, 3], kind, H.rec[r, 5],
+                   H.rec[r, 1])
+
+
+@njit(cache=True)
+def _denied(T, H, t, m, v):
+    """Whether a sanction on service ``v`` holds for member ``m`` (or their household) in track t."""
+    for s in range(T.san_service.shape[0]):
+        if T.san_service[s] != v:
+            continue
+        if condition_holds(T, H, t, m, T.san_cond[s]):
+            return True
+        if T.san_household[s]:
+            for other in range(H.size):
+                if other != m and condition_holds(T, H, t, other, T.san_cond[s]):
+                    return True
+    return False
+
+
+@njit(cache=True)
+def _attempt(T, H, m, v, day, time):
+    """Member ``m`` tries service ``v``: denied, discounted or allowed, counted by group."""
+    lay = T.layout
+    row = H.first + m
+    count(H, day, m, lay.attempts + v, 1)
+    if _denied(T, H, 0, m, v):
+        count(H, day, m, lay.denied + v, 1)
+        H.cit[row, CIT_DENIALS] += 1
+        if not _denied(T, H, 1, m, v):
+            count(H, day, m, lay.wrongful_denied + v, 1)
+            H.cit[row, CIT_WRONGFUL_DENIALS] += 1
+        _add_experience(T, H, m, time, T.sanction_experience)
+        comply = H.comply
+        if comply[m, C_BLOCKED] == 0:
+            comply[m, C_BLOCKED] = 1
+            if comply[m, C_RUNNING] and T.compliance_rate > 0:
+                comply[m, C_VERSION] += 1
+                wait = compliance_wait(T, H, m, T.compliance_rate * T.blocked_multiplier)
+                schedule(T, H, day + 1.0 + wait, COMPLY, m, 0, 0, comply[m, C_VERSION])
+        return
+    discounted = False
+    for w in range(T.rew_service.shape[0]):
+        if T.rew_service[w] == v and condition_holds(T, H, 0, m, T.rew_cond[w]):
+            discounted = True
+            count(H, day, m, lay.reward_fen + v, T.rew_value_fen[w])
+            H.cit[row, CIT_REWARDS] += T.rew_value_fen[w]
+    if discounted:
+        count(H, day, m, lay.discounted + v, 1)
+
+
+@njit(cache=True)
+def _accepts(T, H, b, c, time, day, m, urban):
+    """Thinning: does candidate act ``c`` of behaviour ``b`` happen under the policy?"""
+    cost = T.beh_cost[b, day]
+    if cost > 0.0:
+        level = _experience(T, H, m, time)
+        perceived = min(1.0, T.beh_detect_any[b, urban] * (1.0 + T.experience_gain * level))
+        chance = math.exp(-T.beh_elasticity[b] * T.awareness * perceived * cost)
+    elif cost < 0.0:
+        gain = min(T.max_boost, T.beh_elasticity[b] * T.awareness * -cost)
+        chance = (1.0 + gain) / T.beh_boost[b]
+    else:
+        chance = 1.0 / T.beh_boost[b]
+    return chance >= 1.0 or rnd.uniform(T.seed, rnd.ACT_ACCEPT + b, H.cids[m], c) < chance
+
+
+@njit(cache=True)
+def _appeal_decided(T, H, m, r, day):
+    """An appeal against record ``r`` is decided; if it wins, its effects are undone."""
+    rec_no = H.rec[r, 5] % 65536
+    if rnd.uniform(T.seed, rnd.APPEAL, H.cids[m], 2 * rec_no + 1) >= T.appeal_overturn[H.rec[r, 3]]:
+        return
+    count(H, day, m, T.layout.overturned, 1)
+    H.cit[H.first + m, CIT_OVERTURNED] += 1
+    for e in range(H.rec[r, 6], H.rec[r, 6] + H.rec[r, 7]):
+        _undo_effect(T, H, e, KIND_APPEAL, m, day)
+    for t in range(2):
+        for lid in range(T.list_beh_mask.shape[0]):
+            if (H.state[t, m, LISTED] >> lid) & 1 and H.listing[t, m, lid, LIST_CAUSE] == r:
+                leave_list(T, H, t, m, lid, day)
+        if H.state[t, m, OVR_CAUSE] == r:
+            lift_grade(T, H, t, m, day)
+
+
+@njit(cache=True)
+def _complied(T, H, m, version, day):
+    """Member ``m`` pays what they owe: every list that ends on compliance lets them go."""
+    if H.comply[m, C_VERSION] != version:
+        return
+    H.comply[m, C_RUNNING] = 0
+    paid = False
+    for t in range(2):
+        for lid in range(T.list_compliance.shape[0]):
+            if not T.list_compliance[lid] or not (H.state[t, m, LISTED] >> lid) & 1:
+                continue
+            paid = paid or t == 0
+            if T.list_removal_delay[lid] == 0:
+                leave_list(T, H, t, m, lid, day)
+            else:
+                schedule(T, H, float(day + T.list_removal_delay[lid]), LIST_END, m, lid, t,
+                         H.listing[t, m, lid, LIST_VERSION])
+    if paid:
+        count(H, day, m, T.layout.complied, 1)
+        H.cit[H.first + m, CIT_COMPLIED] += 1
+
+
+@njit(cache=True)
+def _decay(T, H, t, m, day):
+    """Move a score one decay step back toward the start."""
+    H.state[t, m, DECAY_PENDING] = 0
+    gap = T.start - H.state[t, m, SCORE]
+    step = min(T.decay_points, abs(gap)) * (1 if gap > 0 else -1)
+    change = move_score(T, H, t, m, step, day)
+    if t == 0:
+        ledger_add(H, m, day, -1, -1, change, 0, KIND_DECAY, -1, -1)
+
+
+@njit(cache=True)
+def _scheduled(T, H, out, time):
+    """Carry out one scheduled event popped from the heap into ``out``."""
+    kind, m, a, b, version = out[0], out[1], out[2], out[3], out[4]
+    day = int(time)
+    if kind == EXPIRY:
+        _undo_effect(T, H, a, KIND_EXPIRY, m, day)
+    elif kind == APPEAL:
+        _appeal_decided(T, H, m, a, day)
+    elif kind == LIST_END:
+        if H.listing[b, m, a, LIST_VERSION] == version:
+            leave_list(T, H, b, m, a, day)
+    elif kind == OVERRIDE_END:
+        if H.state[a, m, OVR_VERSION] == version:
+            lift_grade(T, H, a, m, day)
+    elif kind == COMPLY:
+        _complied(T, H, m, version, day)
+    elif kind == DECAY:
+        _decay(T, H, a, m, day)
+
+
+@njit(cache=True)
+def _act(T, H, m, b, c, time, urban):
+    """A candidate act: thinned by deterrence, then maybe seen by a sensor."""
+    day = int(time)
+    row = H.first + m
+    if not _accepts(T, H, b, c, time, day, m, urban):
+        return
+    count(H, day, m, T.layout.acts + b, 1)
+    H.cit[row, CIT_ACTS] += 1
+    for slot in range(T.beh_sensor.shape[1]):
+        s = T.beh_sensor[b, slot]
+        if s < 0:
+            break
+        if rnd.uniform(T.seed, rnd.DETECT + b, H.cids[m], c * 16 + slot) < T.beh_detect[b, slot,
+                                                                                         urban]:
+            _record(T, H, m, b, s, 0, day, time)
+            return
+    count(H, day, m, T.layout.unseen + b, 1)
+    H.cit[row, CIT_UNSEEN] += 1
+
+
+@njit(cache=True)
+def _replay(T, H, ev_t, ev_d, n_ev, urban):
+    """Replay one household's events in time order, scheduled ones first on a tie."""
+    order = np.argsort(ev_t[:n_ev], kind="mergesort")
+    out = np.empty(5, np.int64)
+    j = 0
+    while j < n_ev or H.cnt[HEAP] > 0:
+        if H.cnt[HEAP] > 0 and (j >= n_ev or H.heap_t[0] <= ev_t[order[j]]):
+            time, H.cnt[HEAP] = _heap.pop(H.heap_t, H.heap_seq, H.heap_data, H.cnt[HEAP], out)
+            _scheduled(T, H, out, time)
+            continue
+        e = order[j]
+        j += 1
+        kind, m, a, c = ev_d[e, 0], ev_d[e, 1], ev_d[e, 2], ev_d[e, 3]
+        if kind == ATTEMPT:
+            _attempt(T, H, m, a, int(ev_t[e]), ev_t[e])
+        elif kind == ACT:
+            _act(T, H, m, a, c, ev_t[e], urban[H.first + m])
+        else:
+            _record(T, H, m, a // 16, a % 16, 1, int(ev_t[e]), ev_t[e])
+
+
+@njit(cache=True)
+def _start_household(T, H, sex, age, region, urban, income, occupation, citizen_id):
+    """Reset the scratch state for the household at ``H.first`` and log its day-0 levels."""
+    start_band = band(T.grade_min, T.start)
+    start_bin = (T.start - T.hist_floor) // T.hist_width
+    H.cnt[HEAP] = 0
+    H.cnt[RECORDS] = 0
+    H.cnt[EFFECTS] = 0
+    for m in range(H.size):
+        i = H.first + m
+        age_band = 0
+        for edge in T.age_edges:
+            if age[i] >= edge:
+                age_band += 1
+        H.codes[m] = group_code(sex[i], age_band, region[i], urban[i], income[i], occupation[i])
+        for t in range(2):
+            H.state[t, m, :] = 0
+            H.state[t, m, SCORE] = T.start
+            H.state[t, m, GRADE] = start_band
+            H.state[t, m, OVR_GRADE] = -1
+            H.state[t, m, OVR_CAUSE] = -1
+            H.listing[t, m, :, LIST_VERSION] = 0
+            H.listing[t, m, :, LIST_CAUSE] = -1
+            H.cap[t, m, :, 0] = -1
+            H.cap[t, m, :, 1] = 0
+        H.comply[m, :] = 0
+        H.comply[m, C_CITIZEN] = citizen_id[i]
+        H.exper[m, 0] = 0.0
+        H.exper[m, 1] = 0.0
+        H.rec_no[m] = 0
+        H.sampled[m] = T.ledger_sample >= 1.0 or (
+            rnd.uniform(T.seed, rnd.LEDGER_SAMPLE, citizen_id[i], 0) < T.ledger_sample)
+        count(H, 0, m, T.layout.hist + start_bin, 1)
+        count(H, 0, m, T.layout.grades + start_band, 1)
+        count(H, 0, m, T.layout.score_sum, T.start)
+    for m in range(H.size):
+        for t in range(2):
+            check_condition_lists(T, H, t, m, 0)
+
+
+@njit(cache=True)
+def run_chunk(T, H, citizen_id, household_id, sex, age, region, urban, income, occupation):
+    """Simulate one chunk of whole households over the run.
+
+    Args:
+        T: compiled :class:`~scorelab.engine._tables.KernelTables`.
+        H: a fresh :func:`new_household` scratch struct for this chunk.
+        citizen_id .. occupation: population columns, shape (n,), households contiguous.
+
+    Returns:
+        matrix (D+1, G, W) int64: per day, group and column of ``T.layout``; columns from
+        ``layout.hist`` on hold day-to-day changes. citizens (n, 17) int64 (see
+        CITIZEN_COLUMNS); ledger (entries, 9) int64 (see LEDGER_COLUMNS).
+    """
+    n = citizen_id.shape[0]
+    matrix = np.zeros((T.days + 1, T.n_groups, T.layout.width), np.int64)
+    flush_at = 1 << 20
+    order = np.empty(0, np.int64)
+    per_day = np.empty(T.days + 2, np.int64)
+    ev_t = np.empty(256)
+    ev_d = np.empty((256, 4), np.int64)
+    first = 0
+    while first < n:
+        k = 1
+        while first + k < n and household_id[first + k] == household_id[first]:
+            k += 1
+        if k > MAX_MEMBERS:
+            raise ValueError("a household has more members than the engine supports")
+        H.first = first
+        H.size = k
+        H.cids = citizen_id[first:first + k]
+        H.ages = age[first:first + k]
+        _start_household(T, H, sex, age, region, urban, income, occupation, citizen_id)
+        ev_t, ev_d, n_ev = _generate_events(T, first, k, citizen_id, sex, age, urban, income,
+                                            ev_t, ev_d)
+        _replay(T, H, ev_t, ev_d, n_ev, urban)
+        for m in range(k):
+            row = first + m
+            H.cit[row, CIT_SCORE] = H.state[0, m, SCORE]
+            H.cit[row, CIT_GRADE] = H.state[0, m, GRADE]
+            H.cit[row, CIT_LISTED] = H.state[0, m, LISTED]
+            H.cit[row, CIT_CF_SCORE] = H.state[1, m, SCORE]
+            H.cit[row, CIT_CF_GRADE] = H.state[1, m, GRADE]
+        first += k
+        if H.cnt[LOG] >= flush_at or first >= n:
+            if order.shape[0] < H.cnt[LOG]:
+                order = np.empty(H.log_key.shape[0], np.int64)
+            flush(H, matrix, T.group_offsets, order, per_day)
+    return matrix, H.cit, H.ledger[: H.cnt[LEDGER]].copy()
+
+
+def new_household(tables: Tables, n: int) -> Household:
+    """Scratch state for a chunk of ``n`` citizens under ``tables``."""
+    n_lists = max(tables.list_beh_mask.shape[0], 1)
+    n_rules = max(tables.rule_beh.shape[0], 1)
+    return Household(
+        np.empty((2, MAX_MEMBERS, N_FIELDS), np.int64),
+        np.empty((2, MAX_MEMBERS, n_lists, 2), np.int64),
+        np.empty((2, MAX_MEMBERS, n_rules, 2), np.int64),
+        np.empty((MAX_MEMBERS, 5), np.int64), np.empty((MAX_MEMBERS, 2)),
+        np.empty(MAX_MEMBERS, np.int64), np.empty(MAX_MEMBERS, np.bool_),
+        np.empty(MAX_MEMBERS, np.int64), np.empty(0, np.int64), np.empty(0, np.int16),
+        np.empty((1 << 20) + 4096, np.int64), np.empty((1 << 20) + 4096, np.int64),
+        np.zeros((n, N_CIT), np.int64),
+        np.empty(256), np.empty(256, np.int64), np.empty((256, 5), np.int64),
+        np.empty((64, 8), np.int64), np.empty((64, 5), np.int64), np.empty((1024, 9), np.int64),
+        np.zeros(6, np.int64), 0, 0,
+    )

@@ -1,0 +1,39 @@
+"""scorelab: a laboratory for social scoring systems, on synthetic populations.
+
+Policy as code, a synthetic world, an explainable scoring engine and an audit.
+The public API mirrors the ``scorelab`` command: ``scorelab.run(...)`` is
+``scorelab run ...``, ``scorelab.explain(folder, 42)`` is ``scorelab explain
+FOLDER 42``. No real person's data is ever read: every citizen is synthetic.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from scorelab._errors import (  # noqa: E402 (the version must exist before submodules load)
+    PolicyError,
+    RunFolderError,
+    RunRefusedError,
+    ScenarioError,
+    ScorelabError,
+)
+from scorelab.audit import CitizenStory, explain  # noqa: E402
+from scorelab.policy import PolicyInfo, ValidationSummary, policies, validate  # noqa: E402
+from scorelab.runner import RunResult, run  # noqa: E402
+
+__all__ = [
+    "CitizenStory",
+    "PolicyError",
+    "PolicyInfo",
+    "RunFolderError",
+    "RunRefusedError",
+    "RunResult",
+    "ScenarioError",
+    "ScorelabError",
+    "ValidationSummary",
+    "__version__",
+    "explain",
+    "policies",
+    "run",
+    "validate",
+]

@@ -39,8 +39,8 @@ MAX_MEMBERS = 16
 # per-citizen output columns (see _tables.CITIZEN_COLUMNS)
 (CIT_SCORE, CIT_GRADE, CIT_LISTED, CIT_ACTS, CIT_RECORDS, CIT_WRONGFUL, CIT_DENIALS,
  CIT_WRONGFUL_DENIALS, CIT_REWARDS, CIT_SHAMED, CIT_WRONGFUL_SHAMED, CIT_APPEALS, CIT_OVERTURNED,
- CIT_COMPLIED, CIT_CF_SCORE, CIT_CF_GRADE, CIT_UNSEEN) = range(17)
-N_CIT = 17
+ CIT_COMPLIED, CIT_CF_SCORE, CIT_CF_GRADE, CIT_UNSEEN, CIT_DENIED_SERVICES) = range(18)
+N_CIT = 18
 
 
 @njit(cache=True)
@@ -243,6 +243,7 @@ def _attempt(T, H, m, v, day, time):
     if _denied(T, H, 0, m, v):
         count(H, day, m, lay.denied + v, 1)
         H.cit[row, CIT_DENIALS] += 1
+        H.cit[row, CIT_DENIED_SERVICES] |= 1 << v
         if not _denied(T, H, 1, m, v):
             count(H, day, m, lay.wrongful_denied + v, 1)
             H.cit[row, CIT_WRONGFUL_DENIALS] += 1
@@ -400,7 +401,7 @@ def _replay(T, H, ev_t, ev_d, n_ev, urban):
 def _start_household(T, H, sex, age, region, urban, income, occupation, citizen_id):
     """Reset the scratch state for the household at ``H.first`` and log its day-0 levels."""
     start_band = band(T.grade_min, T.start)
-    start_bin = (T.start - T.hist_floor) // T.hist_width
+    start_bin = T.score_bin[T.start - T.floor]
     H.cnt[HEAP] = 0
     H.cnt[RECORDS] = 0
     H.cnt[EFFECTS] = 0
@@ -447,7 +448,7 @@ def run_chunk(T, H, citizen_id, household_id, sex, age, region, urban, income, o
 
     Returns:
         matrix (D+1, G, W) int64: per day, group and column of ``T.layout``; columns from
-        ``layout.hist`` on hold day-to-day changes. citizens (n, 17) int64 (see
+        ``layout.hist`` on hold day-to-day changes. citizens (n, 18) int64 (see
         CITIZEN_COLUMNS); ledger (entries, 9) int64 (see LEDGER_COLUMNS).
     """
     n = citizen_id.shape[0]

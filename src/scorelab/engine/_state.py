@@ -258,8 +258,8 @@ def move_score(T, H, t, m, delta, day):
         return 0
     st[t, m, SCORE] = new
     if t == 0:
-        old_bin = (old - T.hist_floor) // T.hist_width
-        new_bin = (new - T.hist_floor) // T.hist_width
+        old_bin = T.score_bin[old - T.floor]
+        new_bin = T.score_bin[new - T.floor]
         if new_bin != old_bin:
             count(H, day, m, T.layout.hist + old_bin, -1)
             count(H, day, m, T.layout.hist + new_bin, 1)

@@ -28,7 +28,7 @@ N_TRACKS = 2
 CITIZEN_COLUMNS = (
     "score", "grade", "listed_mask", "acts", "records", "wrongful_records", "denials",
     "wrongful_denials", "rewards_fen", "shamed", "wrongful_shamed", "appeals", "overturned",
-    "complied", "counterfactual_score", "counterfactual_grade", "unseen_acts",
+    "complied", "counterfactual_score", "counterfactual_grade", "unseen_acts", "denied_services",
 )
 LEDGER_COLUMNS = (
     "citizen_id", "day", "rule", "sensor", "delta", "wrongful", "kind", "record_id", "behaviour",
@@ -179,8 +179,7 @@ class Tables(NamedTuple):
     group_offsets: np.ndarray
     n_groups: int
     age_edges: np.ndarray
-    hist_floor: int
-    hist_width: int
+    score_bin: np.ndarray  # (ceiling - floor + 1,) histogram bin of each score
     hist_bins: int
     layout: Layout
     ledger_sample: float
@@ -270,6 +269,43 @@ def _false_rates(
     mean_mult = ((1 - female) + female * cams.female_false_match_multiplier) * (
         (1 - elderly) + elderly * cams.elderly_false_match_multiplier)
     return rates, cams.female_false_match_multiplier, cams.elderly_false_match_multiplier, mean_mult
+
+
+HIST_BINS = 256
+UNIT_BINS = 192
+
+
+def score_bins(floor: int, ceiling: int, start: int) -> tuple[np.ndarray, np.ndarray]:
+    """Histogram bins for scores: one point wide near the start, wider far from it.
+
+    Most scores stay near the starting value, where quantiles must be exact;
+    the tails share the remaining bins. Returns the bin of every score from
+    floor to ceiling, and the lowest score of each bin.
+
+    >>> bins, lows = score_bins(0, 9, 5)
+    >>> bins.tolist() == list(range(10)), lows.tolist() == list(range(10))
+    (True, True)
+    >>> bins, lows = score_bins(350, 950, 600)
+    >>> int(bins[600 - 350 + 1] - bins[600 - 350]), len(lows) <= HIST_BINS
+    (1, True)
+    """
+    span = ceiling - floor + 1
+    if span <= HIST_BINS:
+        return np.arange(span, dtype=np.int64), np.arange(floor, ceiling + 1, dtype=np.int64)
+    lo = max(floor, min(start - UNIT_BINS // 2, ceiling + 1 - UNIT_BINS))
+    hi = lo + UNIT_BINS  # exclusive
+    below, above = lo - floor, ceiling + 1 - hi
+    spare = HIST_BINS - UNIT_BINS
+    n_below = 0 if below == 0 else max(1, round(spare * below / (below + above)))
+    n_above = 0 if above == 0 else max(1, spare - n_below)
+    edges = np.concatenate([
+        np.linspace(floor, lo, n_below + 1)[:-1].round() if n_below else np.zeros(0),
+        np.arange(lo, hi),
+        np.linspace(hi, ceiling + 1, n_above + 1)[:-1].round() if n_above else np.zeros(0),
+    ]).astype(np.int64)
+    edges = np.unique(edges)
+    bins = np.searchsorted(edges, np.arange(floor, ceiling + 1), side="right") - 1
+    return bins.astype(np.int64), edges
 
 
 def calendar(start: dt.date, days: int) -> list[dt.date]:
@@ -382,14 +418,12 @@ def build_tables(
         cond_len=_concat(conditions)[2],
         group_offsets=np.zeros(7, np.int64), n_groups=0,
         age_edges=np.array([lo for lo, _ in AGE_BANDS[1:]], np.int64),
-        hist_floor=policy.score.floor,
-        hist_width=max(1, -(-(policy.score.ceiling - policy.score.floor + 1) // 256)),
+        score_bin=score_bins(policy.score.floor, policy.score.ceiling, policy.score.start)[0],
         hist_bins=0, layout=make_layout(0, 0, 0), ledger_sample=float(ledger_sample),
         **beh,
     )
     groups = make_groups(census, occupation_names)
-    span = policy.score.ceiling - policy.score.floor + 1
-    hist_bins = -(-span // tables.hist_width)
+    hist_bins = int(tables.score_bin.max()) + 1
     tables = tables._replace(
         group_offsets=groups.offsets, n_groups=groups.count, hist_bins=hist_bins,
         layout=make_layout(len(lists), len(grades), hist_bins),

@@ -1,0 +1,5 @@
+"""``python -m scorelab`` runs the command line."""
+
+from scorelab.cli import main
+
+main()

@@ -1,0 +1,87 @@
+"""One citizen's story, replayed from a run folder's ledger.
+
+The ledger holds every point change with the record, rule and sensor behind it,
+so a score is explained by adding the changes to the start value. ``explain``
+checks that the sum reconciles with the final score in the citizen table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import tomllib
+
+from scorelab._errors import RunFolderError
+from scorelab._random import LEDGER_SAMPLE, uniform
+from scorelab.runner._folder import read_manifest
+
+
+@dataclass(frozen=True)
+class CitizenStory:
+    """What happened to one citizen in a run, entry by entry."""
+
+    citizen_id: int
+    attributes: dict[str, Any]
+    start_score: int
+    final_score: int
+    grade: str
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    in_ledger_sample: bool = True
+
+    @property
+    def reconciles(self) -> bool:
+        """Whether start + every ledger change equals the final score (False outside the sample)."""
+        total = self.start_score + sum(e["delta"] for e in self.entries)
+        return self.in_ledger_sample and total == self.final_score
+
+
+def explain(folder: str | Path, citizen_id: int) -> CitizenStory:
+    """Tell one citizen's story from a run folder.
+
+    Raises:
+        RunFolderError: the folder is not a complete run, or has no such citizen.
+    """
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    people = pq.read_table(folder / "citizens.parquet",
+                           filters=[("citizen_id", "=", int(citizen_id))])
+    if people.num_rows == 0:
+        total = manifest["scenario"]["citizens"]
+        raise RunFolderError(f"{folder}: no citizen {citizen_id} (ids run from 0 to {total - 1})")
+    row = {name: people[name][0].as_py() for name in people.column_names}
+    ledger = pq.read_table(folder / "ledger.parquet",
+                           filters=[("citizen_id", "=", int(citizen_id))])
+    ledger = ledger.sort_by([("day", "ascending")])
+    start = tomllib.loads((folder / "policy.toml").read_text())["score"]["start"]
+    sample = manifest["ledger_sample"]
+    in_sample = sample >= 1.0 or uniform(
+        manifest["seed"], LEDGER_SAMPLE, int(citizen_id), 0) < sample
+    entries, score = [], start
+    for entry in ledger.to_pylist():
+        score += entry["delta"]
+        entry["score_after"] = score
+        entries.append(entry)
+    attribute_names = ("household_id", "sex", "age", "age_band", "region", "urban",
+                       "income_decile", "occupation")
+    outcome = {k: v for k, v in row.items() if k not in attribute_names and k != "citizen_id"}
+    return CitizenStory(
+        citizen_id=int(citizen_id),
+        attributes={**{k: row[k] for k in attribute_names}, **outcome},
+        start_score=start,
+        final_score=row["score"],
+        grade=row["grade"],
+        entries=entries,
+        in_ledger_sample=bool(in_sample),
+    )
+
+
+def household_of(folder: str | Path, household_id: int) -> list[int]:
+    """Citizen ids of a household (for stories that involve the family)."""
+    table = pq.read_table(Path(folder) / "citizens.parquet", columns=["citizen_id",
+                                                                      "household_id"])
+    mask = pc.equal(table["household_id"], household_id)
+    return table.filter(mask)["citizen_id"].to_pylist()

@@ -1,0 +1,104 @@
+"""Typer application: one command per public function."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+import scorelab
+from scorelab._errors import ScorelabError
+from scorelab.cli._render import render_story, render_summary
+
+app = typer.Typer(
+    name="scorelab", no_args_is_help=True, add_completion=False,
+    help="A laboratory for social scoring systems, on synthetic populations.",
+)
+out = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fails_cleanly(command: F) -> F:
+    """Turn scorelab's own errors into one line on stderr and exit code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ScorelabError as exc:
+            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.command()
+@_fails_cleanly
+def validate(policy: Annotated[Path, typer.Argument(help="policy file (TOML)")]) -> None:
+    """Check a policy file; print a summary, or the error with file, line and key."""
+    out.print(scorelab.validate(policy).line(), highlight=False, soft_wrap=True)
+
+
+@app.command()
+@_fails_cleanly
+def policies() -> None:
+    """List the shipped policies."""
+    table = Table("id", "name", "description", box=None)
+    for info in scorelab.policies():
+        table.add_row(info.id, info.name, info.description)
+    out.print(table)
+
+
+@app.command()
+@_fails_cleanly
+def run(
+    policy: Annotated[str, typer.Argument(help="policy file, or a shipped policy's id")],
+    scenario: Annotated[str | None, typer.Option(help="scenario file or shipped name")] = None,
+    citizens: Annotated[int | None, typer.Option(help="population size")] = None,
+    days: Annotated[int | None, typer.Option(help="days to simulate")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="run folder to write")] = None,
+    chunk_size: Annotated[int, typer.Option(help="citizens per unit of work")] = 1 << 18,
+    workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
+    ledger_sample: Annotated[float, typer.Option(help="share of citizens in the ledger")] = 1.0,
+    force: Annotated[bool, typer.Option(help="replace a non-empty --out")] = False,
+) -> None:
+    """Simulate a policy on a synthetic population and write a run folder."""
+    if out_dir is None:
+        out_dir = Path("runs") / Path(policy).stem
+    columns = (TextColumn("[bold]simulating"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("citizens"), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("run", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = scorelab.run(
+            policy, scenario, citizens=citizens, days=days, seed=seed, out=out_dir,
+            chunk_size=chunk_size, workers=workers, ledger_sample=ledger_sample, force=force,
+            progress=progress)
+    out.print(render_summary(result))
+
+
+@app.command()
+@_fails_cleanly
+def explain(
+    run_dir: Annotated[Path, typer.Argument(help="a run folder")],
+    citizen_id: Annotated[int, typer.Argument(help="the citizen to explain")],
+) -> None:
+    """Tell one citizen's story: who they are, every point change, what they were denied."""
+    out.print(render_story(scorelab.explain(run_dir, citizen_id)))
+
+
+def main() -> None:
+    """Entry point for ``python -m scorelab``."""
+    sys.exit(app())

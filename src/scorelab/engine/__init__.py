@@ -1,0 +1,7 @@
+"""The scoring engine: policy tables, the numba kernel, the ledger layout."""
+
+from __future__ import annotations
+
+from scorelab.engine._tables import CITIZEN_COLUMNS, LEDGER_COLUMNS, LEDGER_KINDS, build_tables
+
+__all__ = ["CITIZEN_COLUMNS", "LEDGER_COLUMNS", "LEDGER_KINDS", "build_tables"]

@@ -1,0 +1,13 @@
+"""Running a policy on a scenario: chunks, workers, and atomic run folders.
+
+The package is ``scorelab.runner`` rather than ``scorelab.run`` so that
+``scorelab.run`` can be the public function (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from scorelab.runner._folder import read_manifest
+from scorelab.runner._result import RunResult
+from scorelab.runner._runner import plan_chunks, run
+
+__all__ = ["RunResult", "plan_chunks", "read_manifest", "run"]

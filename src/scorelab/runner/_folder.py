@@ -1,0 +1,132 @@
+"""Run folders: written atomically, read back with a check that they are complete.
+
+A run is written into a hidden sibling folder; ``manifest.json`` is written
+last, then the folder is renamed into place. A reader therefore sees either no
+folder, or a complete one. A folder without a complete manifest is reported as
+incomplete, never silently used.
+
+Parquet files are written in row groups of a fixed number of rows, whatever
+the chunk size of the run, so the same seed gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from scorelab._errors import RunFolderError, RunRefusedError
+
+MANIFEST = "manifest.json"
+ROWS_PER_GROUP = 1 << 20
+FILES = ("daily.parquet", "citizens.parquet", "ledger.parquet")
+
+
+class RowGroupWriter:
+    """Write a Parquet file in row groups of exactly ``rows_per_group`` rows (the last shorter)."""
+
+    def __init__(self, path: Path, rows_per_group: int = ROWS_PER_GROUP) -> None:
+        self.path = path
+        self.rows_per_group = rows_per_group
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
+        self._writer: pq.ParquetWriter | None = None
+        self._schema: pa.Schema | None = None
+
+    def write(self, table: pa.Table) -> None:
+        """Buffer ``table``; write every full row group."""
+        self._schema = self._schema or table.schema
+        self._pending.append(table)
+        self._pending_rows += table.num_rows
+        while self._pending_rows >= self.rows_per_group:
+            self._emit(self.rows_per_group)
+
+    def _emit(self, rows: int) -> None:
+        combined = pa.concat_tables(self._pending)
+        head, tail = combined.slice(0, rows), combined.slice(rows)
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, self._schema, compression="zstd")
+        self._writer.write_table(head, row_group_size=rows)
+        self._pending = [tail] if tail.num_rows else []
+        self._pending_rows = tail.num_rows
+
+    def close(self) -> None:
+        """Write what is left and close the file (an empty file keeps the schema)."""
+        if self._pending_rows:
+            self._emit(self._pending_rows)
+        if self._writer is None and self._schema is not None:
+            pq.write_table(self._schema.empty_table(), self.path, compression="zstd")
+        if self._writer is not None:
+            self._writer.close()
+
+
+def prepare_output(out: Path, *, force: bool) -> Path:
+    """Check ``out`` can receive a run; return the hidden folder to write it in."""
+    out = out.resolve()
+    if out.exists() and not out.is_dir():
+        raise RunRefusedError(f"{out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise RunRefusedError(f"{out} already exists and is not empty: pass --force to replace "
+                              "it, or choose another --out")
+    parent = out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RunRefusedError(f"cannot create {parent}: {exc.strerror}") from None
+    if not os.access(parent, os.W_OK):
+        raise RunRefusedError(f"{parent} is not writable: choose another --out")
+    staging = parent / f".{out.name}.partial"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    return staging
+
+
+def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    """Write ``manifest.json`` atomically (temporary name, then rename)."""
+    tmp = folder / f".{MANIFEST}.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
+    os.replace(tmp, folder / MANIFEST)
+
+
+def publish(staging: Path, out: Path) -> None:
+    """Move a finished run from its hidden folder to ``out``, replacing an old one."""
+    out = out.resolve()
+    old = out.parent / f".{out.name}.old"
+    if out.exists():
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(out, old)
+    os.replace(staging, out)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def read_manifest(folder: str | Path) -> dict[str, Any]:
+    """Read a run folder's manifest, refusing folders that are missing or incomplete."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        staging = folder.parent / f".{folder.name}.partial"
+        if staging.is_dir():
+            raise RunFolderError(f"{folder}: the run is incomplete (still running, or it "
+                                 f"crashed); its partial output is in {staging}")
+        raise RunFolderError(f"{folder}: no such run folder")
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise RunFolderError(f"{folder}: not a complete scorelab run (no {MANIFEST}); "
+                             "it may have been interrupted")
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise RunFolderError(f"{path}: unreadable manifest ({exc})") from None
+    if manifest.get("complete") is not True:
+        raise RunFolderError(f"{folder}: the run is incomplete")
+    missing = [name for name in FILES if not (folder / name).is_file()]
+    if missing:
+        raise RunFolderError(f"{folder}: incomplete run, missing {', '.join(missing)}")
+    return manifest

@@ -1,0 +1,180 @@
+"""Turn kernel arrays into the tables of a run folder.
+
+* ``daily``: one row per day and group (dimension, group) with score quantiles,
+  grade counts, list counts and every event counter, from the day matrix;
+* ``citizens``: one row per citizen, attributes and final state;
+* ``ledger``: one row per point change, with names instead of indices.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pyarrow as pa
+
+from scorelab.engine._kernel import (
+    CIT_ACTS, CIT_APPEALS, CIT_CF_GRADE, CIT_CF_SCORE, CIT_COMPLIED, CIT_DENIALS, CIT_GRADE,
+    CIT_LISTED, CIT_OVERTURNED, CIT_RECORDS, CIT_REWARDS, CIT_SCORE, CIT_SHAMED, CIT_UNSEEN,
+    CIT_WRONGFUL, CIT_WRONGFUL_DENIALS, CIT_WRONGFUL_SHAMED, CIT_DENIED_SERVICES,
+)
+from scorelab.engine._tables import LEDGER_KINDS, Groups, Layout
+from scorelab.world._catalogue import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES
+from scorelab.world._population import Citizens, age_band_of
+
+QUANTILES = (0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99)
+
+
+def levels(matrix: np.ndarray, layout: Layout) -> np.ndarray:
+    """Cumulate the change columns over days, leaving event counters as they are."""
+    out = matrix[:-1].copy()
+    out[:, :, layout.hist:] = np.cumsum(matrix[:-1, :, layout.hist:], axis=0)
+    return out
+
+
+def _quantiles(hist: np.ndarray, bin_low: np.ndarray, bin_high: np.ndarray) -> np.ndarray:
+    """Quantiles of scores from per-bin counts, shape (rows, bins) -> (rows, len(QUANTILES)).
+
+    A quantile falling in a one-point bin is exact; in a wider bin it is
+    interpolated linearly inside the bin.
+    """
+    cum = np.cumsum(hist, axis=1)
+    total = cum[:, -1:]
+    out = np.full((hist.shape[0], len(QUANTILES)), np.nan)
+    for j, q in enumerate(QUANTILES):
+        target = q * total[:, 0]
+        idx = np.argmax(cum >= target[:, None], axis=1)
+        below = np.where(idx > 0, cum[np.arange(len(idx)), idx - 1], 0)
+        inside = hist[np.arange(len(idx)), idx]
+        frac = np.where(inside > 0, (target - below) / np.maximum(inside, 1), 0)
+        width = bin_high[idx] - bin_low[idx]
+        value = np.where(width <= 1, bin_low[idx], bin_low[idx] + frac * width)
+        out[:, j] = np.where(total[:, 0] > 0, value, np.nan)
+    return out
+
+
+def daily_table(
+    matrix: np.ndarray, layout: Layout, groups: Groups, *, start: dt.date, grades: tuple[str, ...],
+    lists: tuple[str, ...], bin_low: np.ndarray, ceiling: int,
+) -> pa.Table:
+    """Per day and group: population, score summary, grades, lists and every counter."""
+    lev = levels(matrix, layout)
+    days, n_groups, _ = lev.shape
+    flat = lev.reshape(days * n_groups, -1)
+    day = np.repeat(np.arange(days), n_groups)
+    dims = [name for name, values in zip(groups.names, groups.values, strict=True)
+            for _ in values]
+    values = [v for vs in groups.values for v in vs]
+    hist = flat[:, layout.hist:layout.grades]
+    population = hist.sum(axis=1)
+    bin_high = np.append(bin_low[1:], ceiling + 1)
+    columns: dict[str, object] = {
+        "day": day.astype(np.int32),
+        "date": pa.array([start + dt.timedelta(days=int(d)) for d in range(days)]).take(
+            pa.array(day)),
+        "dimension": pa.array(np.tile(dims, days)).dictionary_encode(),
+        "group": pa.array(np.tile(values, days)).dictionary_encode(),
+        "population": population,
+        "score_mean": np.where(population > 0, flat[:, layout.score_sum] / np.maximum(
+            population, 1), np.nan),
+    }
+    quantiles = _quantiles(hist, bin_low, bin_high)
+    for j, q in enumerate(QUANTILES):
+        columns[f"score_p{round(q * 100):02d}"] = quantiles[:, j]
+    for g, name in enumerate(grades):
+        columns[f"grade_{name}"] = flat[:, layout.grades + g]
+    for i, name in enumerate(lists):
+        columns[f"listed_{name}"] = flat[:, layout.listed + i]
+        columns[f"list_entries_{name}"] = flat[:, layout.list_entries + i]
+        columns[f"list_exits_{name}"] = flat[:, layout.list_exits + i]
+    blocks = (
+        ("acts", layout.acts, BEHAVIOUR_NAMES), ("unseen_acts", layout.unseen, BEHAVIOUR_NAMES),
+        ("records", layout.records_by_behaviour, BEHAVIOUR_NAMES),
+        ("records_by", layout.records_by_sensor, SENSOR_NAMES),
+        ("wrongful_records_by", layout.wrongful_by_sensor, SENSOR_NAMES),
+        ("attempts", layout.attempts, SERVICE_NAMES), ("denied", layout.denied, SERVICE_NAMES),
+        ("wrongful_denied", layout.wrongful_denied, SERVICE_NAMES),
+        ("discounted", layout.discounted, SERVICE_NAMES),
+    )
+    for prefix, offset, names in blocks:
+        for i, name in enumerate(names):
+            columns[f"{prefix}_{name}"] = flat[:, offset + i]
+    for i, name in enumerate(SERVICE_NAMES):
+        columns[f"reward_yuan_{name}"] = flat[:, layout.reward_fen + i] / 100.0
+    for name in ("shamed", "wrongful_shamed", "appeals", "overturned", "complied"):
+        columns[name] = flat[:, getattr(layout, name)]
+    return pa.table(columns)
+
+
+def citizens_table(
+    people: Citizens, cit: np.ndarray, *, region_names: tuple[str, ...],
+    occupation_names: tuple[str, ...], grades: tuple[str, ...], lists: tuple[str, ...],
+) -> pa.Table:
+    """One row per citizen: who they are and where the run left them."""
+    grade_names = pa.array(grades)
+    columns: dict[str, object] = {
+        "citizen_id": people.citizen_id,
+        "household_id": people.household_id,
+        "sex": pa.DictionaryArray.from_arrays(people.sex.astype(np.int8), ["male", "female"]),
+        "age": people.age,
+        "age_band": pa.DictionaryArray.from_arrays(
+            age_band_of(people.age), ["0-17", "18-29", "30-44", "45-59", "60-74", "75+"]),
+        "region": pa.DictionaryArray.from_arrays(people.region.astype(np.int16),
+                                                 list(region_names)),
+        "urban": people.urban.astype(bool),
+        "income_decile": (people.income_decile + 1).astype(np.int8),
+        "occupation": pa.DictionaryArray.from_arrays(people.occupation.astype(np.int8),
+                                                     list(occupation_names)),
+        "score": cit[:, CIT_SCORE],
+        "grade": pa.DictionaryArray.from_arrays(cit[:, CIT_GRADE].astype(np.int8), grade_names),
+    }
+    for i, name in enumerate(lists):
+        columns[f"listed_{name}"] = ((cit[:, CIT_LISTED] >> i) & 1).astype(bool)
+    counters = {
+        "acts": CIT_ACTS, "unseen_acts": CIT_UNSEEN, "records": CIT_RECORDS,
+        "wrongful_records": CIT_WRONGFUL, "denials": CIT_DENIALS,
+        "wrongful_denials": CIT_WRONGFUL_DENIALS, "shamed": CIT_SHAMED,
+        "wrongful_shamed": CIT_WRONGFUL_SHAMED, "appeals": CIT_APPEALS,
+        "appeals_won": CIT_OVERTURNED, "complied": CIT_COMPLIED,
+    }
+    for name, col in counters.items():
+        columns[name] = cit[:, col].astype(np.int32)
+    columns["denied_services"] = _service_lists(cit[:, CIT_DENIED_SERVICES])
+    columns["rewards_yuan"] = cit[:, CIT_REWARDS] / 100.0
+    columns["counterfactual_score"] = cit[:, CIT_CF_SCORE]
+    columns["counterfactual_grade"] = pa.DictionaryArray.from_arrays(
+        cit[:, CIT_CF_GRADE].astype(np.int8), grade_names)
+    return pa.table(columns)
+
+
+def _service_lists(masks: np.ndarray) -> pa.Array:
+    """Bitmasks of services as lists of service names (vectorised: most masks are 0)."""
+    rows = np.nonzero(masks)[0]
+    bits = ((masks[rows, None] >> np.arange(len(SERVICE_NAMES))) & 1).astype(bool)
+    lengths = np.zeros(masks.shape[0], np.int32)
+    lengths[rows] = bits.sum(axis=1)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    values = pa.array(np.array(SERVICE_NAMES)[np.nonzero(bits)[1]], pa.string())
+    return pa.ListArray.from_arrays(pa.array(offsets), values)
+
+
+def ledger_table(ledger: np.ndarray, *, start: dt.date, rules: tuple[str, ...]) -> pa.Table:
+    """One row per point change, with rule, sensor, behaviour and kind by name."""
+    def names(index: np.ndarray, vocabulary: tuple[str, ...], missing: str) -> pa.Array:
+        labels = (*vocabulary, missing)
+        return pa.DictionaryArray.from_arrays(
+            np.where(index < 0, len(vocabulary), index).astype(np.int32), list(labels))
+
+    day = ledger[:, 1]
+    return pa.table({
+        "citizen_id": ledger[:, 0],
+        "day": day.astype(np.int32),
+        "date": pa.array(np.datetime64(start, "D") + day.astype("timedelta64[D]")),
+        "kind": pa.DictionaryArray.from_arrays(ledger[:, 6].astype(np.int8), list(LEDGER_KINDS)),
+        "rule": names(ledger[:, 2], rules, "decay"),
+        "sensor": names(ledger[:, 3], SENSOR_NAMES, "none"),
+        "behaviour": names(ledger[:, 8], BEHAVIOUR_NAMES, "none"),
+        "delta": ledger[:, 4].astype(np.int32),
+        "wrongful": ledger[:, 5].astype(bool),
+        "record_id": ledger[:, 7],
+    })

@@ -62,12 +62,12 @@ def _headers(lines: list[str]) -> list[tuple[int, tuple[str | int, ...]]]:
 
 
 def locate(text: str, loc: Sequence[str | int]) -> int | None:
-    """Find the 1-based line that a key path most likely refers to.
+    r"""Find the 1-based line that a key path most likely refers to.
 
-    >>> locate("[score]\\nstart = 1\\n[[rules]]\\nid='a'\\n[[rules]]\\npoints = 3\\n",
+    >>> locate("[score]\nstart = 1\n[[rules]]\nid='a'\n[[rules]]\npoints = 3\n",
     ...        ("rules", 1, "points"))
     6
-    >>> locate("name = 'x'\\n", ("name",))
+    >>> locate("name = 'x'\n", ("name",))
     1
     """
     lines = text.splitlines()

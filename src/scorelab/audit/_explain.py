@@ -7,13 +7,13 @@ checks that the sum reconciles with the final score in the citizen table.
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import tomllib
 
 from scorelab._errors import RunFolderError
 from scorelab._random import LEDGER_SAMPLE, uniform

@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -34,7 +35,7 @@ def _fails_cleanly(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except ScorelabError as exc:
-            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
@@ -44,7 +45,7 @@ def _fails_cleanly(command: F) -> F:
 @_fails_cleanly
 def validate(policy: Annotated[Path, typer.Argument(help="policy file (TOML)")]) -> None:
     """Check a policy file; print a summary, or the error with file, line and key."""
-    out.print(scorelab.validate(policy).line(), highlight=False, soft_wrap=True)
+    out.print(scorelab.validate(policy).line(), markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -17,18 +17,19 @@ Arrays, by field:
     rec_no (M,) int64: records so far; cids, ages: the members' ids and ages
     log_key, log_amt: the day-matrix log; cit (n, 17): per-citizen counters of the chunk
     heap_t, heap_seq, heap_data: scheduled events; rec (cap, 8), eff (cap, 5): records
-    and the rule effects they caused; ledger (cap, 9); cnt (6,): fill levels
+    and the rule effects they caused; ledger (cap, 9); cnt (6,): fill levels;
+    outcome (events,) int8: the outcome of each service attempt (policy cases)
 """
 
 from __future__ import annotations
 
-from numba import types
+from numba import njit, types
 from numba.experimental import structref
 
 FIELDS = (
     "state", "listing", "cap", "comply", "exper", "codes", "sampled", "rec_no", "cids", "ages",
     "log_key", "log_amt", "cit", "heap_t", "heap_seq", "heap_data", "rec", "eff", "ledger",
-    "cnt", "first", "size",
+    "cnt", "first", "size", "outcome",
 )
 
 
@@ -41,7 +42,55 @@ class HouseholdType(types.StructRef):
 
 
 class Household(structref.StructRefProxy):
-    """Scratch state of one household (see module docstring)."""
+    """Scratch state of one household (see module docstring).
+
+    From Python, the arrays a caller reads after a replay are properties.
+    """
+
+    @property
+    def state(self):  # noqa: D102
+        return _state(self)
+
+    @property
+    def cit(self):  # noqa: D102
+        return _cit(self)
+
+    @property
+    def ledger(self):  # noqa: D102
+        return _ledger(self)
+
+    @property
+    def cnt(self):  # noqa: D102
+        return _cnt(self)
+
+    @property
+    def outcome(self):  # noqa: D102
+        return _outcome(self)
+
+
+@njit(cache=True)
+def _state(h):
+    return h.state
+
+
+@njit(cache=True)
+def _cit(h):
+    return h.cit
+
+
+@njit(cache=True)
+def _ledger(h):
+    return h.ledger
+
+
+@njit(cache=True)
+def _cnt(h):
+    return h.cnt
+
+
+@njit(cache=True)
+def _outcome(h):
+    return h.outcome
 
 
 structref.define_proxy(Household, HouseholdType, list(FIELDS))

@@ -24,17 +24,57 @@ from numba import njit
 from scorelab import _random as rnd
 from scorelab.engine import _heap
 from scorelab.engine._household import Household
-from scorelab.engine._tables import Tables
 from scorelab.engine._state import (
-    APPEAL, C_BLOCKED, C_CITIZEN, C_RUNNING, C_VERSION, COMPLY, DECAY, DECAY_PENDING, EFFECTS,
-    EXPIRY, GRADE, HEAP, KIND_APPEAL, KIND_DECAY, KIND_EXPIRY, KIND_RECORD, LEDGER, LIST_CAUSE,
-    LIST_END, LIST_VERSION, LISTED, LOG, N_FIELDS, OVERRIDE_END, OVR_CAUSE, OVR_GRADE,
-    OVR_VERSION, RECORDS, SCORE, band, capped_points, check_condition_lists, compliance_wait,
-    condition_holds, count, enter_list, flush, group_code, grow_rows, impose_grade, leave_list,
-    ledger_add, lift_grade, move_score, schedule,
+    APPEAL,
+    C_BLOCKED,
+    C_CITIZEN,
+    C_RUNNING,
+    C_VERSION,
+    COMPLY,
+    DECAY,
+    DECAY_PENDING,
+    EFFECTS,
+    EXPIRY,
+    GRADE,
+    HEAP,
+    KIND_APPEAL,
+    KIND_DECAY,
+    KIND_EXPIRY,
+    KIND_RECORD,
+    LEDGER,
+    LIST_CAUSE,
+    LIST_END,
+    LIST_VERSION,
+    LISTED,
+    LOG,
+    N_FIELDS,
+    OVERRIDE_END,
+    OVR_CAUSE,
+    OVR_GRADE,
+    OVR_VERSION,
+    RECORDS,
+    SCORE,
+    band,
+    capped_points,
+    check_condition_lists,
+    compliance_wait,
+    condition_holds,
+    count,
+    enter_list,
+    flush,
+    group_code,
+    grow_rows,
+    impose_grade,
+    leave_list,
+    ledger_add,
+    lift_grade,
+    move_score,
+    schedule,
 )
+from scorelab.engine._tables import Tables
 
-ACT, FALSE, ATTEMPT = 0, 1, 2
+ACT, FALSE, ATTEMPT, RECORD = 0, 1, 2, 3  # RECORD: a scripted true record (policy cases)
+ALLOWED, DENIED, DISCOUNTED, WRONGLY_DENIED = 0, 1, 2, 3
 MAX_MEMBERS = 16
 # per-citizen output columns (see _tables.CITIZEN_COLUMNS)
 (CIT_SCORE, CIT_GRADE, CIT_LISTED, CIT_ACTS, CIT_RECORDS, CIT_WRONGFUL, CIT_DENIALS,
@@ -221,7 +261,7 @@ def _undo_effect(T, H, e, kind, m, day):
 
 @njit(cache=True)
 def _denied(T, H, t, m, v):
-    """Whether a sanction on service ``v`` holds for member ``m`` (or their household) in track t."""
+    """Whether a sanction on service ``v`` holds for member ``m`` (or kin) in track ``t``."""
     for s in range(T.san_service.shape[0]):
         if T.san_service[s] != v:
             continue
@@ -236,7 +276,11 @@ def _denied(T, H, t, m, v):
 
 @njit(cache=True)
 def _attempt(T, H, m, v, day, time):
-    """Member ``m`` tries service ``v``: denied, discounted or allowed, counted by group."""
+    """Member ``m`` tries service ``v``: denied, discounted or allowed, counted by group.
+
+    Returns ALLOWED, DENIED, DISCOUNTED, or WRONGLY_DENIED (denied, but would not
+    have been without wrongful records).
+    """
     lay = T.layout
     row = H.first + m
     count(H, day, m, lay.attempts + v, 1)
@@ -244,9 +288,11 @@ def _attempt(T, H, m, v, day, time):
         count(H, day, m, lay.denied + v, 1)
         H.cit[row, CIT_DENIALS] += 1
         H.cit[row, CIT_DENIED_SERVICES] |= 1 << v
+        outcome = DENIED
         if not _denied(T, H, 1, m, v):
             count(H, day, m, lay.wrongful_denied + v, 1)
             H.cit[row, CIT_WRONGFUL_DENIALS] += 1
+            outcome = WRONGLY_DENIED
         _add_experience(T, H, m, time, T.sanction_experience)
         comply = H.comply
         if comply[m, C_BLOCKED] == 0:
@@ -255,7 +301,7 @@ def _attempt(T, H, m, v, day, time):
                 comply[m, C_VERSION] += 1
                 wait = compliance_wait(T, H, m, T.compliance_rate * T.blocked_multiplier)
                 schedule(T, H, day + 1.0 + wait, COMPLY, m, 0, 0, comply[m, C_VERSION])
-        return
+        return outcome
     discounted = False
     for w in range(T.rew_service.shape[0]):
         if T.rew_service[w] == v and condition_holds(T, H, 0, m, T.rew_cond[w]):
@@ -264,6 +310,8 @@ def _attempt(T, H, m, v, day, time):
             H.cit[row, CIT_REWARDS] += T.rew_value_fen[w]
     if discounted:
         count(H, day, m, lay.discounted + v, 1)
+        return DISCOUNTED
+    return ALLOWED
 
 
 @njit(cache=True)
@@ -379,6 +427,8 @@ def _act(T, H, m, b, c, time, urban):
 def _replay(T, H, ev_t, ev_d, n_ev, urban):
     """Replay one household's events in time order, scheduled ones first on a tie."""
     order = np.argsort(ev_t[:n_ev], kind="mergesort")
+    if H.outcome.shape[0] < n_ev:
+        H.outcome = np.empty(2 * n_ev, np.int8)
     out = np.empty(5, np.int64)
     j = 0
     while j < n_ev or H.cnt[HEAP] > 0:
@@ -390,11 +440,11 @@ def _replay(T, H, ev_t, ev_d, n_ev, urban):
         j += 1
         kind, m, a, c = ev_d[e, 0], ev_d[e, 1], ev_d[e, 2], ev_d[e, 3]
         if kind == ATTEMPT:
-            _attempt(T, H, m, a, int(ev_t[e]), ev_t[e])
+            H.outcome[e] = _attempt(T, H, m, a, int(ev_t[e]), ev_t[e])
         elif kind == ACT:
             _act(T, H, m, a, c, ev_t[e], urban[H.first + m])
         else:
-            _record(T, H, m, a // 16, a % 16, 1, int(ev_t[e]), ev_t[e])
+            _record(T, H, m, a // 16, a % 16, 1 if kind == FALSE else 0, int(ev_t[e]), ev_t[e])
 
 
 @njit(cache=True)
@@ -438,13 +488,44 @@ def _start_household(T, H, sex, age, region, urban, income, occupation, citizen_
 
 
 @njit(cache=True)
+def replay_household(T, H, ev_t, ev_d, citizen_id, sex, age, region, urban, income, occupation):
+    """Replay scripted events for one household (policy cases); outcomes land in ``H``."""
+    H.first = 0
+    H.size = citizen_id.shape[0]
+    H.cids = citizen_id
+    H.ages = age
+    _start_household(T, H, sex, age, region, urban, income, occupation, citizen_id)
+    _replay(T, H, ev_t, ev_d, ev_t.shape[0], urban)
+    _finish_household(H)
+
+
+@njit(cache=True)
+def _finish_household(H):
+    """Copy each member's final state into the per-citizen table."""
+    for m in range(H.size):
+        row = H.first + m
+        H.cit[row, CIT_SCORE] = H.state[0, m, SCORE]
+        H.cit[row, CIT_GRADE] = H.state[0, m, GRADE]
+        H.cit[row, CIT_LISTED] = H.state[0, m, LISTED]
+        H.cit[row, CIT_CF_SCORE] = H.state[1, m, SCORE]
+        H.cit[row, CIT_CF_GRADE] = H.state[1, m, GRADE]
+
+
+@njit(cache=True)
 def run_chunk(T, H, citizen_id, household_id, sex, age, region, urban, income, occupation):
     """Simulate one chunk of whole households over the run.
 
     Args:
         T: compiled :class:`~scorelab.engine._tables.KernelTables`.
         H: a fresh :func:`new_household` scratch struct for this chunk.
-        citizen_id .. occupation: population columns, shape (n,), households contiguous.
+        citizen_id: ids, shape (n,) int64, households contiguous.
+        household_id: the head's citizen id for each citizen.
+        sex: 0 male, 1 female.
+        age: years.
+        region: census region index.
+        urban: 1 urban, 0 rural.
+        income: income decile 0..9.
+        occupation: occupation index.
 
     Returns:
         matrix (D+1, G, W) int64: per day, group and column of ``T.layout``; columns from
@@ -473,13 +554,7 @@ def run_chunk(T, H, citizen_id, household_id, sex, age, region, urban, income, o
         ev_t, ev_d, n_ev = _generate_events(T, first, k, citizen_id, sex, age, urban, income,
                                             ev_t, ev_d)
         _replay(T, H, ev_t, ev_d, n_ev, urban)
-        for m in range(k):
-            row = first + m
-            H.cit[row, CIT_SCORE] = H.state[0, m, SCORE]
-            H.cit[row, CIT_GRADE] = H.state[0, m, GRADE]
-            H.cit[row, CIT_LISTED] = H.state[0, m, LISTED]
-            H.cit[row, CIT_CF_SCORE] = H.state[1, m, SCORE]
-            H.cit[row, CIT_CF_GRADE] = H.state[1, m, GRADE]
+        _finish_household(H)
         first += k
         if H.cnt[LOG] >= flush_at or first >= n:
             if order.shape[0] < H.cnt[LOG]:
@@ -503,5 +578,5 @@ def new_household(tables: Tables, n: int) -> Household:
         np.zeros((n, N_CIT), np.int64),
         np.empty(256), np.empty(256, np.int64), np.empty((256, 5), np.int64),
         np.empty((64, 8), np.int64), np.empty((64, 5), np.int64), np.empty((1024, 9), np.int64),
-        np.zeros(6, np.int64), 0, 0,
+        np.zeros(6, np.int64), 0, 0, np.empty(256, np.int8),
     )

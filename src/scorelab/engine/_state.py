@@ -148,7 +148,8 @@ def condition_holds(T, H, t, m, cond):
     """Evaluate condition ``cond`` on member ``m`` of track ``t``."""
     start = T.cond_start[cond]
     code = T.cond_code[start:start + T.cond_len[cond]]
-    return evaluate(code, H.state[t, m, SCORE], H.state[t, m, GRADE], H.ages[m], H.state[t, m, LISTED])
+    state = H.state
+    return evaluate(code, state[t, m, SCORE], state[t, m, GRADE], H.ages[m], state[t, m, LISTED])
 
 
 @njit(cache=True)
@@ -234,7 +235,7 @@ def leave_list(T, H, t, m, lid, day):
 
 @njit(cache=True)
 def check_condition_lists(T, H, t, m, day):
-    """Lists with ``entry_when``: enter when it holds; leave when it stops, if listed by it alone."""
+    """Lists with ``entry_when``: enter when it holds; leave when it stops (if listed by it)."""
     for lid in range(T.list_cond.shape[0]):
         cond = T.list_cond[lid]
         if cond < 0:

@@ -223,13 +223,15 @@ def _behaviour_arrays(scenario: Scenario, census: Census) -> dict[str, np.ndarra
         out["beh_rate"][b] = spec.rate_per_year / 365.0
         out["beh_min_age"][b], out["beh_max_age"][b] = spec.min_age, spec.max_age
         out["beh_male"][b], out["beh_urban"][b] = spec.male_multiplier, spec.urban_multiplier
-        out["beh_elderly"][b], out["beh_income_slope"][b] = spec.elderly_multiplier, spec.income_slope
+        out["beh_elderly"][b] = spec.elderly_multiplier
+        out["beh_income_slope"][b] = spec.income_slope
         out["beh_elasticity"][b] = spec.elasticity
         for slot, (sensor, chance) in enumerate(spec.observed_by.items()):
             s = SENSOR_NAMES.index(sensor)
             out["beh_sensor"][b, slot] = s
             if s == camera:
-                out["beh_detect"][b, slot] = np.minimum(1.0, chance * coverage * scenario.cameras.recall)
+                seen = chance * coverage * scenario.cameras.recall
+                out["beh_detect"][b, slot] = np.minimum(1.0, seen)
             else:
                 out["beh_detect"][b, slot] = chance
     miss = np.prod(1 - out["beh_detect"], axis=1)

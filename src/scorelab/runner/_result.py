@@ -50,10 +50,11 @@ class RunResult:
         daily = pq.read_table(self.folder / "daily.parquet",
                               filters=[("dimension", "=", "all")])
         last = daily.filter(pc.equal(daily["day"], pc.max(daily["day"])))
+        prefixes = ("acts_", "unseen_acts_", "records_by_", "wrongful_records_by_", "denied_",
+                    "wrongful_denied_", "reward_yuan_")
+        singles = ("shamed", "wrongful_shamed", "appeals", "overturned", "complied")
         totals = {name: pc.sum(daily[name]).as_py() for name in daily.column_names
-                  if name.startswith(("acts_", "unseen_acts_", "records_by_", "wrongful_records_by_",
-                                      "denied_", "wrongful_denied_", "reward_yuan_"))
-                  or name in ("shamed", "wrongful_shamed", "appeals", "overturned", "complied")}
+                  if name.startswith(prefixes) or name in singles}
 
         def total(prefix: str) -> float:
             return sum(v for k, v in totals.items() if k.startswith(prefix))

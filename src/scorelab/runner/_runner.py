@@ -118,7 +118,9 @@ def run(
         policy: a policy file, the name of a shipped policy, or a loaded policy.
         scenario: a scenario file or shipped name; None for the embedded default
             (100,000 citizens, 365 days).
-        citizens, days, seed: override the scenario's values.
+        citizens: population size, overriding the scenario's.
+        days: days to simulate, overriding the scenario's.
+        seed: an int or a numpy Generator, overriding the scenario's seed.
         out: the run folder; None writes to a new temporary folder.
         chunk_size: citizens per unit of work (rounded up to whole blocks of 1,024).
         workers: local worker processes.

@@ -15,7 +15,8 @@ import numpy as np
 from scorelab._errors import ScenarioError
 from scorelab._resources import data_path
 
-AGE_BANDS: tuple[tuple[int, int], ...] = ((0, 17), (18, 29), (30, 44), (45, 59), (60, 74), (75, 120))
+AGE_BANDS: tuple[tuple[int, int], ...] = (
+    (0, 17), (18, 29), (30, 44), (45, 59), (60, 74), (75, 120))
 """Age bands used for groups in outputs (not the census bands)."""
 
 

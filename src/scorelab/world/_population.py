@@ -190,9 +190,7 @@ def _generate(seed, first, count, total, size_cdf, region_cdf, region_urban, mal
                     o = rnd.choose(occupation_cdf, rnd.uniform(seed, rnd.OCCUPATION, c, 0))
                     if a >= 65:
                         o = retired
-                    elif o == retired and a < 50:
-                        o = not_working
-                    elif o == student and a > 30:
+                    elif o == retired and a < 50 or o == student and a > 30:
                         o = not_working
                     occupation[i] = o
             head += size

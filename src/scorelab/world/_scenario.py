@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from scorelab._errors import ScenarioError
 from scorelab._resources import data_path
@@ -124,24 +124,6 @@ class Scenario(_Strict):
     compliance: Compliance
     appeals: Appeals
 
-    @model_validator(mode="after")
-    def _known_names(self) -> Scenario:
-        for name in self.behaviours:
-            if name not in BEHAVIOUR_NAMES:
-                raise ValueError(f'unknown behaviour "{name}": expected {expected(BEHAVIOUR_NAMES)}')
-        for name, behaviour in self.behaviours.items():
-            for sensor in behaviour.observed_by:
-                if sensor not in SENSOR_NAMES:
-                    raise ValueError(f'behaviours.{name}.observed_by: unknown sensor "{sensor}": '
-                                     f"expected {expected(SENSOR_NAMES)}")
-        for name in self.services:
-            if name not in SERVICE_NAMES:
-                raise ValueError(f'unknown service "{name}": expected {expected(SERVICE_NAMES)}')
-        for name in self.sensors:
-            if name not in SENSOR_NAMES:
-                raise ValueError(f'unknown sensor "{name}": expected {expected(SENSOR_NAMES)}')
-        return self
-
 
 @dataclass(frozen=True)
 class LoadedScenario:
@@ -196,11 +178,21 @@ def load_scenario(
 
 
 def _check_sensors(scenario: Scenario, path: Path, text: str) -> None:
+    """Names must come from the catalogue; detection chances must be probabilities."""
+
+    def fail(loc: tuple[str, ...], reason: str) -> None:
+        raise ScenarioError(reason, path=path, line=locate(text, loc), key=".".join(loc))
+
+    for kind, names, vocabulary in (("behaviours", scenario.behaviours, BEHAVIOUR_NAMES),
+                                    ("services", scenario.services, SERVICE_NAMES),
+                                    ("sensors", scenario.sensors, SENSOR_NAMES)):
+        for name in names:
+            if name not in vocabulary:
+                fail((kind, name), f'unknown name "{name}": expected {expected(vocabulary)}')
     for name, behaviour in scenario.behaviours.items():
         for sensor, probability in behaviour.observed_by.items():
+            loc = ("behaviours", name, "observed_by", sensor)
+            if sensor not in SENSOR_NAMES:
+                fail(loc, f'unknown sensor "{sensor}": expected {expected(SENSOR_NAMES)}')
             if not 0 <= probability <= 1:
-                loc = ("behaviours", name, "observed_by")
-                raise ScenarioError(
-                    f'detection probability for "{sensor}" must lie in [0, 1], got {probability}',
-                    path=path, line=locate(text, loc), key=f"behaviours.{name}.observed_by.{sensor}",
-                )
+                fail(loc, f"a detection probability must lie in [0, 1], got {probability}")

@@ -19,8 +19,8 @@ def runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def rongcheng_run(runs_dir: Path) -> scorelab.RunResult:
-    """Rongcheng on 6,000 citizens for a year, seed 7."""
-    return scorelab.run(POLICIES / "rongcheng.toml", citizens=6000, days=365, seed=7,
+    """Rongcheng on 6,000 citizens for two years, seed 7."""
+    return scorelab.run(POLICIES / "rongcheng.toml", citizens=6000, days=730, seed=7,
                         out=runs_dir / "rongcheng", chunk_size=2048)
 
 

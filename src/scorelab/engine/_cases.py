@@ -18,8 +18,17 @@ import numpy as np
 
 from scorelab._resources import resolve_policy
 from scorelab.engine._kernel import (
-    ALLOWED, ATTEMPT, CIT_CF_SCORE, CIT_DENIALS, DENIED, DISCOUNTED, FALSE, RECORD,
-    WRONGLY_DENIED, new_household, replay_household,
+    ALLOWED,
+    ATTEMPT,
+    CIT_CF_SCORE,
+    CIT_DENIALS,
+    DENIED,
+    DISCOUNTED,
+    FALSE,
+    RECORD,
+    WRONGLY_DENIED,
+    new_household,
+    replay_household,
 )
 from scorelab.engine._state import GRADE, LEDGER, LISTED, SCORE
 from scorelab.engine._tables import LEDGER_KINDS, build_tables, to_kernel
@@ -114,9 +123,11 @@ def _result(loaded: LoadedPolicy, household: Any, ev_d: np.ndarray, n: int) -> C
     out = []
     for m in range(n):
         listed = [name for i, name in enumerate(policy.list_names) if state[0, m, LISTED] >> i & 1]
-        out.append({"score": int(state[0, m, SCORE]), "grade": policy.grade_names[state[0, m, GRADE]],
-                    "listed": listed, "denials": int(cit[m, CIT_DENIALS]),
-                    "counterfactual_score": int(cit[m, CIT_CF_SCORE])})
+        out.append({
+            "score": int(state[0, m, SCORE]), "grade": policy.grade_names[state[0, m, GRADE]],
+            "listed": listed, "denials": int(cit[m, CIT_DENIALS]),
+            "counterfactual_score": int(cit[m, CIT_CF_SCORE]),
+        })
     attempts = [i for i in range(ev_d.shape[0]) if ev_d[i, 0] == ATTEMPT]
     outcomes = [OUTCOMES[int(household.outcome[i])] for i in attempts]
     rules = [r.id for r in policy.rules]

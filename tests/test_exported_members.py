@@ -1,0 +1,44 @@
+"""The public namespace is pinned: adding or removing a name is a decision, made here."""
+
+from __future__ import annotations
+
+import scorelab
+import scorelab.audit
+import scorelab.engine
+import scorelab.policy
+import scorelab.runner
+import scorelab.world
+
+EXPECTED = {
+    scorelab: {
+        "CitizenStory", "PolicyError", "PolicyInfo", "RunFolderError", "RunRefusedError",
+        "RunResult", "ScenarioError", "ScorelabError", "ValidationSummary", "__version__",
+        "explain", "policies", "run", "validate",
+    },
+    scorelab.policy: {
+        "CompiledCondition", "ConditionError", "LoadedPolicy", "Policy", "PolicyInfo",
+        "ValidationSummary", "compile_condition", "load_policy", "policies", "validate",
+    },
+    scorelab.runner: {"RunResult", "plan_chunks", "read_manifest", "run"},
+    scorelab.audit: {"CitizenStory", "explain"},
+    scorelab.engine: {"CITIZEN_COLUMNS", "LEDGER_COLUMNS", "LEDGER_KINDS", "build_tables"},
+    scorelab.world: {
+        "BEHAVIOURS", "SENSORS", "SERVICES", "Census", "Citizens", "LoadedScenario", "Scenario",
+        "generate", "load_census", "load_scenario",
+    },
+}
+
+
+def test_exported_members():
+    for module, names in EXPECTED.items():
+        assert set(module.__all__) == names, module.__name__
+        for name in names:
+            assert hasattr(module, name), f"{module.__name__}.{name}"
+
+
+def test_public_function_mirrors_the_command():
+    assert callable(scorelab.run)
+    import inspect
+
+    keywords = set(inspect.signature(scorelab.run).parameters)
+    assert {"citizens", "days", "seed", "out", "chunk_size", "workers"} <= keywords

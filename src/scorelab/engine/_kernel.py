@@ -54,6 +54,9 @@ from scorelab.engine._state import (
     OVR_VERSION,
     RECORDS,
     SCORE,
+    STIGMA_END,
+    STIGMA_UNTIL,
+    STIGMA_VERSION,
     band,
     capped_points,
     check_condition_lists,
@@ -225,6 +228,7 @@ def _record(T, H, m, b, sensor, wrongful, day, time):
     if (T.shame_beh_mask >> b) & 1 and (T.shame_sensor_mask >> sensor) & 1:
         count(H, day, m, lay.shamed, 1)
         H.cit[row, CIT_SHAMED] += 1
+        _stigmatise(T, H, m, day)
         if wrongful:
             count(H, day, m, lay.wrongful_shamed, 1)
             H.cit[row, CIT_WRONGFUL_SHAMED] += 1
@@ -238,6 +242,19 @@ def _record(T, H, m, b, sensor, wrongful, day, time):
             count(H, day, m, lay.appeals, 1)
             H.cit[row, CIT_APPEALS] += 1
             schedule(T, H, float(day + T.appeal_delay), APPEAL, m, r, 0, 0)
+
+
+@njit(cache=True)
+def _stigmatise(T, H, m, day):
+    """Public shaming leaves a stigma for ``stigma_days``; renewed if shamed again."""
+    if T.stigma_days <= 0:
+        return
+    state = H.state
+    if state[0, m, STIGMA_UNTIL] <= day:
+        count(H, day, m, T.layout.stigmatized, 1)
+    state[0, m, STIGMA_UNTIL] = day + T.stigma_days
+    state[0, m, STIGMA_VERSION] += 1
+    schedule(T, H, float(day + T.stigma_days), STIGMA_END, m, 0, 0, state[0, m, STIGMA_VERSION])
 
 
 @njit(cache=True)
@@ -400,6 +417,9 @@ def _scheduled(T, H, out, time):
         _complied(T, H, m, version, day)
     elif kind == DECAY:
         _decay(T, H, a, m, day)
+    elif kind == STIGMA_END:
+        if H.state[0, m, STIGMA_VERSION] == version:
+            count(H, day, m, T.layout.stigmatized, -1)
 
 
 @njit(cache=True)

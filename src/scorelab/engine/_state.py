@@ -27,13 +27,14 @@ from scorelab.engine import _heap
 from scorelab.policy._conditions import evaluate
 
 # state fields
-SCORE, GRADE, OVR_GRADE, OVR_UNTIL, OVR_VERSION, OVR_CAUSE, LISTED, DECAY_PENDING = range(8)
-N_FIELDS = 8
+(SCORE, GRADE, OVR_GRADE, OVR_UNTIL, OVR_VERSION, OVR_CAUSE, LISTED, DECAY_PENDING,
+ STIGMA_UNTIL, STIGMA_VERSION) = range(10)
+N_FIELDS = 10
 # list state fields
 LIST_VERSION, LIST_CAUSE = 0, 1
 CAUSE_CONDITION = -2
 # scheduled event kinds
-EXPIRY, APPEAL, LIST_END, OVERRIDE_END, COMPLY, DECAY = 10, 11, 12, 13, 14, 15
+EXPIRY, APPEAL, LIST_END, OVERRIDE_END, COMPLY, DECAY, STIGMA_END = 10, 11, 12, 13, 14, 15, 16
 # fill levels in ``H.cnt``
 HEAP, SEQ, LEDGER, RECORDS, EFFECTS, LOG = 0, 1, 2, 3, 4, 5
 # ledger kinds

@@ -60,6 +60,7 @@ class Layout(NamedTuple):
     grades: int
     listed: int
     score_sum: int
+    stigmatized: int
     width: int
 
 
@@ -72,7 +73,7 @@ def make_layout(n_lists: int, n_grades: int, hist_bins: int) -> Layout:
     """
     b, s, v = len(BEHAVIOUR_NAMES), len(SENSOR_NAMES), len(SERVICE_NAMES)
     sizes = [b, b, b, s, s, v, v, v, v, v, n_lists, n_lists, 1, 1, 1, 1, 1,
-             hist_bins, n_grades, n_lists, 1]
+             hist_bins, n_grades, n_lists, 1, 1]
     offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
     return Layout(*offsets[:-1], offsets[-1])
 
@@ -137,6 +138,7 @@ class Tables(NamedTuple):
     witness_experience: float
     sanction_experience: float
     max_boost: float
+    stigma_days: int
     compliance_rate: float
     blocked_multiplier: float
     appeal_share: np.ndarray  # (2,) [true, wrongful]
@@ -378,6 +380,7 @@ def build_tables(
         awareness=det.awareness, experience_gain=det.experience_gain,
         half_life=det.experience_half_life_days, witness_experience=det.witness_experience,
         sanction_experience=det.sanction_experience, max_boost=det.positive_max_boost,
+        stigma_days=scenario.shaming.stigma_days,
         compliance_rate=scenario.compliance.rate_per_year / 365.0,
         blocked_multiplier=scenario.compliance.blocked_multiplier,
         appeal_share=np.array([scenario.appeals.share_true, scenario.appeals.share_wrongful]),

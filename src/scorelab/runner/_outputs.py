@@ -116,7 +116,7 @@ def daily_table(
             columns[f"{prefix}_{name}"] = flat[:, offset + i]
     for i, name in enumerate(SERVICE_NAMES):
         columns[f"reward_yuan_{name}"] = flat[:, layout.reward_fen + i] / 100.0
-    for name in ("shamed", "wrongful_shamed", "appeals", "overturned", "complied"):
+    for name in ("shamed", "wrongful_shamed", "stigmatized", "appeals", "overturned", "complied"):
         columns[name] = flat[:, getattr(layout, name)]
     return pa.table(columns)
 

@@ -95,6 +95,12 @@ class Deterrence(_Strict):
     positive_max_boost: float = Field(ge=0)
 
 
+class Shaming(_Strict):
+    """What public shaming on screens does to the person shown."""
+
+    stigma_days: int = Field(ge=0, le=3650)
+
+
 class Compliance(_Strict):
     """How fast listed debtors pay, and how much a blocked purchase speeds it up."""
 
@@ -123,6 +129,7 @@ class Scenario(_Strict):
     deterrence: Deterrence
     compliance: Compliance
     appeals: Appeals
+    shaming: Shaming
 
 
 @dataclass(frozen=True)

@@ -417,9 +417,8 @@ def _scheduled(T, H, out, time):
         _complied(T, H, m, version, day)
     elif kind == DECAY:
         _decay(T, H, a, m, day)
-    elif kind == STIGMA_END:
-        if H.state[0, m, STIGMA_VERSION] == version:
-            count(H, day, m, T.layout.stigmatized, -1)
+    elif kind == STIGMA_END and H.state[0, m, STIGMA_VERSION] == version:
+        count(H, day, m, T.layout.stigmatized, -1)
 
 
 @njit(cache=True)

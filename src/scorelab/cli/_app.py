@@ -70,6 +70,7 @@ def run(
     chunk_size: Annotated[int, typer.Option(help="citizens per unit of work")] = 1 << 18,
     workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
     ledger_sample: Annotated[float, typer.Option(help="share of citizens in the ledger")] = 1.0,
+    baseline: Annotated[bool, typer.Option(help="also run the same world with no policy")] = False,
     force: Annotated[bool, typer.Option(help="replace a non-empty --out")] = False,
 ) -> None:
     """Simulate a policy on a synthetic population and write a run folder."""
@@ -85,7 +86,8 @@ def run(
 
         result = scorelab.run(
             policy, scenario, citizens=citizens, days=days, seed=seed, out=out_dir,
-            chunk_size=chunk_size, workers=workers, ledger_sample=ledger_sample, force=force,
+            chunk_size=chunk_size, workers=workers, ledger_sample=ledger_sample,
+            baseline=baseline, force=force,
             progress=progress)
     out.print(render_summary(result))
 

@@ -33,8 +33,16 @@ from scorelab._errors import RunRefusedError
 from scorelab._random import seed_to_int
 from scorelab._resources import resolve_policy, resolve_scenario
 from scorelab.engine._kernel import new_household, run_chunk
-from scorelab.engine._tables import Groups, Tables, build_tables, score_bins, to_kernel
+from scorelab.engine._tables import (
+    Groups,
+    Tables,
+    build_tables,
+    make_layout,
+    score_bins,
+    to_kernel,
+)
 from scorelab.policy._load import LoadedPolicy, load_policy
+from scorelab.policy._schema import Policy
 from scorelab.runner._folder import RowGroupWriter, prepare_output, publish, write_manifest
 from scorelab.runner._outputs import citizens_table, daily_table, ledger_table
 from scorelab.runner._result import RunResult
@@ -54,28 +62,38 @@ class _Job:
     population: PopulationTables
     seed: int
     total: int
+    baseline: Tables | None = None  # the same world with no policy, for deterrence
 
 
 _job: _Job | None = None
 _kernel_tables: Any = None
+_kernel_baseline: Any = None
 
 
 def _init_worker(job: _Job) -> None:
-    global _job, _kernel_tables  # noqa: PLW0603 (one job per worker process)
+    global _job, _kernel_tables, _kernel_baseline  # noqa: PLW0603 (one job per worker process)
     _job = job
     _kernel_tables = to_kernel(job.tables)
+    _kernel_baseline = to_kernel(job.baseline) if job.baseline is not None else None
 
 
-def _simulate(span: tuple[int, int]) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
-    """Simulate citizens ``first .. first + count - 1`` in this worker."""
+def _simulate(span: tuple[int, int]) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, Any]:
+    """Simulate citizens ``first .. first + count - 1`` in this worker.
+
+    With a baseline, the same people are simulated a second time with no
+    policy; only its day matrix is kept.
+    """
     first, count = span
     assert _job is not None
     people = generate(_job.seed, first, count, _job.total, _job.population)
-    matrix, cit, ledger = run_chunk(
-        _kernel_tables, new_household(_job.tables, count), people.citizen_id,
-        people.household_id, people.sex, people.age, people.region, people.urban,
-        people.income_decile, people.occupation)
-    return people, matrix, cit, ledger
+    columns = (people.citizen_id, people.household_id, people.sex, people.age, people.region,
+               people.urban, people.income_decile, people.occupation)
+    matrix, cit, ledger = run_chunk(_kernel_tables, new_household(_job.tables, count), *columns)
+    baseline = None
+    if _kernel_baseline is not None:
+        baseline, _, _ = run_chunk(_kernel_baseline, new_household(_job.baseline, count),
+                                   *columns)
+    return people, matrix, cit, ledger, baseline
 
 
 def plan_chunks(total: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -109,6 +127,7 @@ def run(
     chunk_size: int = DEFAULT_CHUNK,
     workers: int = 1,
     ledger_sample: float = 1.0,
+    baseline: bool = False,
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
@@ -125,6 +144,8 @@ def run(
         chunk_size: citizens per unit of work (rounded up to whole blocks of 1,024).
         workers: local worker processes.
         ledger_sample: share of citizens whose ledger entries are kept (1.0: all).
+        baseline: also simulate the same world and seed with no policy, and write its
+            aggregates to ``baseline.parquet`` (to measure deterrence).
         force: replace an existing non-empty ``out``.
         progress: called with (citizens done, citizens in all) after each chunk.
 
@@ -153,21 +174,30 @@ def run(
     population = population_tables(census)
     tables, groups = build_tables(loaded_policy.policy, world, census,
                                   population.occupation_names, ledger_sample=ledger_sample)
-    job = _Job(tables, population, meta.seed, meta.citizens)
+    baseline_tables = None
+    if baseline:
+        baseline_tables, _ = build_tables(
+            without_rules(loaded_policy.policy), world, census, population.occupation_names,
+            ledger_sample=0.0)
+    job = _Job(tables, population, meta.seed, meta.citizens, baseline_tables)
     if out is None:
         out = Path(tempfile.mkdtemp(prefix="scorelab-run-")) / "run"
     out = Path(out)
     staging = prepare_output(out, force=force)
     spans = plan_chunks(meta.citizens, chunk_size)
     matrix = None
+    baseline_matrix = None
     citizens_out = RowGroupWriter(staging / "citizens.parquet")
     ledger_out = RowGroupWriter(staging / "ledger.parquet")
     policy_model = loaded_policy.policy
     rule_ids = tuple(r.id for r in policy_model.rules)
     done = 0
     setup_seconds = time.perf_counter() - clock
-    for people, chunk_matrix, cit, ledger in _results(job, spans, workers):
+    for people, chunk_matrix, cit, ledger, chunk_baseline in _results(job, spans, workers):
         matrix = chunk_matrix if matrix is None else matrix + chunk_matrix
+        if chunk_baseline is not None:
+            baseline_matrix = (chunk_baseline if baseline_matrix is None
+                               else baseline_matrix + chunk_baseline)
         citizens_out.write(citizens_table(
             people, cit, region_names=census.region_names,
             occupation_names=population.occupation_names, grades=policy_model.grade_names,
@@ -179,18 +209,22 @@ def run(
     citizens_out.close()
     ledger_out.close()
     simulate_seconds = time.perf_counter() - clock - setup_seconds
-    daily = daily_table(
-        matrix, tables.layout, groups, start=meta.start_date, grades=policy_model.grade_names,
-        lists=policy_model.list_names,
-        bin_low=score_bins(policy_model.score.floor, policy_model.score.ceiling,
-                           policy_model.score.start)[1],
-        ceiling=policy_model.score.ceiling)
-    pq.write_table(daily, staging / "daily.parquet", compression="zstd",
-                   row_group_size=1 << 20)
+    bin_low = score_bins(policy_model.score.floor, policy_model.score.ceiling,
+                         policy_model.score.start)[1]
+    for name, source in (("daily", matrix), ("baseline", baseline_matrix)):
+        if source is None:
+            continue
+        lists = policy_model.list_names if name == "daily" else ()
+        table = daily_table(source, make_layout(len(lists), len(policy_model.grades),
+                                                tables.hist_bins),
+                            groups, start=meta.start_date, grades=policy_model.grade_names,
+                            lists=lists, bin_low=bin_low, ceiling=policy_model.score.ceiling)
+        pq.write_table(table, staging / f"{name}.parquet", compression="zstd",
+                       row_group_size=1 << 20)
     (staging / "policy.toml").write_text(loaded_policy.text)
     (staging / "scenario.toml").write_text(loaded_scenario.text)
     manifest = _manifest(loaded_policy, loaded_scenario, groups, chunk_size=chunk_size,
-                         workers=workers, ledger_sample=ledger_sample,
+                         workers=workers, ledger_sample=ledger_sample, baseline=baseline,
                          timings={"setup_s": setup_seconds, "simulate_s": simulate_seconds,
                                   "total_s": time.perf_counter() - clock})
     write_manifest(staging, manifest)
@@ -198,8 +232,14 @@ def run(
     return RunResult(out.resolve())
 
 
+def without_rules(policy: Policy) -> Policy:
+    """The same scale and grades with no rules, lists, sanctions, rewards or shaming."""
+    return policy.model_copy(update={"rules": (), "lists": {}, "sanctions": (), "rewards": (),
+                                     "shaming": None})
+
+
 def _manifest(policy: LoadedPolicy, scenario: LoadedScenario, groups: Groups, *,
-              chunk_size: int, workers: int, ledger_sample: float,
+              chunk_size: int, workers: int, ledger_sample: float, baseline: bool,
               timings: dict[str, float]) -> dict[str, Any]:
     meta = scenario.scenario.scenario
     return {
@@ -222,6 +262,7 @@ def _manifest(policy: LoadedPolicy, scenario: LoadedScenario, groups: Groups, *,
         "chunk_size": chunk_size,
         "workers": workers,
         "ledger_sample": ledger_sample,
+        "baseline": baseline,
         "groups": {name: list(values) for name, values in zip(groups.names, groups.values,
                                                                strict=True)},
         "timings": timings,

@@ -34,17 +34,22 @@ def scenarios_dir() -> Path:
     return _root("scenarios")
 
 
-def resolve_policy(name_or_path: str | Path) -> Path:
-    """Accept a path, or the name of a shipped policy (``rongcheng``)."""
+def _resolve(name_or_path: str | Path, folder: Path) -> Path:
     path = Path(name_or_path)
-    if path.exists() or path.suffix:
+    if path.exists() or path.suffix or len(path.parts) > 1:
         return path
-    return policies_dir() / f"{name_or_path}.toml"
+    for stem in (str(name_or_path), str(name_or_path).replace("_", "-")):
+        candidate = folder / f"{stem}.toml"
+        if candidate.exists():
+            return candidate
+    return folder / f"{name_or_path}.toml"
+
+
+def resolve_policy(name_or_path: str | Path) -> Path:
+    """Accept a path, or a shipped policy's file name or id (``court-list``, ``court_list``)."""
+    return _resolve(name_or_path, policies_dir())
 
 
 def resolve_scenario(name_or_path: str | Path) -> Path:
     """Accept a path, or the name of a shipped scenario (``cameras-2018``)."""
-    path = Path(name_or_path)
-    if path.exists() or path.suffix:
-        return path
-    return scenarios_dir() / f"{name_or_path}.toml"
+    return _resolve(name_or_path, scenarios_dir())

@@ -68,3 +68,10 @@ def test_explain_refuses_an_incomplete_folder(tmp_path):
     result = runner.invoke(app, ["explain", str(tmp_path), "1"])
     assert result.exit_code == 2
     assert "not a complete scorelab run" in result.output
+
+
+@pytest.mark.parametrize("name", ["court_list", "court-list"])
+def test_a_shipped_policy_runs_by_id_or_file_name(tmp_path, name):
+    result = runner.invoke(app, ["run", name, "--citizens", "1000", "--days", "5", "--out",
+                                 str(tmp_path / name)])
+    assert result.exit_code == 0, result.output

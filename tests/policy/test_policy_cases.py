@@ -27,6 +27,8 @@ def _cases():
 
 @pytest.mark.parametrize(("policy", "case"), list(_cases()))
 def test_policy_case(policy: str, case: dict):
+    if "/" in policy:
+        policy = str(Path(__file__).parents[2] / policy)
     result = replay_case(policy, members=case["members"], events=case["events"],
                          start_date=case["date"], days=case.get("days"))
     expect = dict(case["expect"])

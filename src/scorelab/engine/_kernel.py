@@ -59,7 +59,6 @@ from scorelab.engine._state import (
     STIGMA_VERSION,
     band,
     capped_points,
-    check_condition_lists,
     compliance_wait,
     condition_holds,
     count,
@@ -73,6 +72,7 @@ from scorelab.engine._state import (
     lift_grade,
     move_score,
     schedule,
+    settle_condition_lists,
 )
 from scorelab.engine._tables import Tables
 
@@ -454,6 +454,7 @@ def _replay(T, H, ev_t, ev_d, n_ev, urban):
         if H.cnt[HEAP] > 0 and (j >= n_ev or H.heap_t[0] <= ev_t[order[j]]):
             time, H.cnt[HEAP] = _heap.pop(H.heap_t, H.heap_seq, H.heap_data, H.cnt[HEAP], out)
             _scheduled(T, H, out, time)
+            settle_condition_lists(T, H, out[1], int(time))
             continue
         e = order[j]
         j += 1
@@ -464,6 +465,8 @@ def _replay(T, H, ev_t, ev_d, n_ev, urban):
             _act(T, H, m, a, c, ev_t[e], urban[H.first + m])
         else:
             _record(T, H, m, a // 16, a % 16, 1 if kind == FALSE else 0, int(ev_t[e]), ev_t[e])
+        if kind != ATTEMPT:
+            settle_condition_lists(T, H, m, int(ev_t[e]))
 
 
 @njit(cache=True)
@@ -502,8 +505,7 @@ def _start_household(T, H, sex, age, region, urban, income, occupation, citizen_
         count(H, 0, m, T.layout.grades + start_band, 1)
         count(H, 0, m, T.layout.score_sum, T.start)
     for m in range(H.size):
-        for t in range(2):
-            check_condition_lists(T, H, t, m, 0)
+        settle_condition_lists(T, H, m, 0)
 
 
 @njit(cache=True)

@@ -235,8 +235,28 @@ def leave_list(T, H, t, m, lid, day):
 
 
 @njit(cache=True)
+def settle_condition_lists(T, H, m, day):
+    """Re-check every ``entry_when`` list for member ``m`` in both tracks after an event.
+
+    A listing can change another list's condition (``listed("a")``), so checks
+    repeat until nothing changes, at most once per list plus one: conditions
+    that contradict each other stop there instead of looping forever.
+    """
+    if not T.has_condition_lists:
+        return
+    for t in range(2):
+        for _ in range(T.list_cond.shape[0] + 1):
+            if not check_condition_lists(T, H, t, m, day):
+                break
+
+
+@njit(cache=True)
 def check_condition_lists(T, H, t, m, day):
-    """Lists with ``entry_when``: enter when it holds; leave when it stops (if listed by it)."""
+    """Lists with ``entry_when``: enter when it holds; leave when it stops (if listed by it).
+
+    Returns whether any listing changed.
+    """
+    changed = False
     for lid in range(T.list_cond.shape[0]):
         cond = T.list_cond[lid]
         if cond < 0:
@@ -245,9 +265,12 @@ def check_condition_lists(T, H, t, m, day):
         listed = (H.state[t, m, LISTED] >> lid) & 1
         if holds and not listed:
             enter_list(T, H, t, m, lid, day, CAUSE_CONDITION)
+            changed = True
         elif (not holds and listed and H.listing[t, m, lid, LIST_CAUSE] == CAUSE_CONDITION
               and T.list_duration[lid] == 0):
             leave_list(T, H, t, m, lid, day)
+            changed = True
+    return changed
 
 
 @njit(cache=True)
@@ -271,7 +294,6 @@ def move_score(T, H, t, m, delta, day):
         st[t, m, DECAY_PENDING] = 1
         next_step = (day // T.decay_every + 1) * T.decay_every
         schedule(T, H, float(next_step), DECAY, m, t, 0, 0)
-    check_condition_lists(T, H, t, m, day)
     return new - old
 
 

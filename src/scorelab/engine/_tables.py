@@ -163,6 +163,7 @@ class Tables(NamedTuple):
     list_beh_mask: np.ndarray
     list_sensor_mask: np.ndarray
     list_cond: np.ndarray
+    has_condition_lists: bool
     list_duration: np.ndarray
     list_compliance: np.ndarray
     list_removal_delay: np.ndarray
@@ -406,6 +407,7 @@ def build_tables(
         list_sensor_mask=np.array([_bit(SENSOR_NAMES, s.entry_sensors)
                                    for s in policy.lists.values()], np.int64),
         list_cond=np.array([condition(s.entry_when) for s in policy.lists.values()], np.int64),
+        has_condition_lists=any(s.entry_when is not None for s in policy.lists.values()),
         list_duration=np.array([s.duration_days or 0 for s in policy.lists.values()], np.int64),
         list_compliance=np.array([s.removed_on_compliance for s in policy.lists.values()],
                                  np.bool_),

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import scorelab
-from scorelab._errors import ScorelabError
+from scorelab._errors import RunRefusedError, ScorelabError
 from scorelab.cli._render import render_story, render_summary
 
 app = typer.Typer(
@@ -61,7 +61,7 @@ def policies() -> None:
 @app.command()
 @_fails_cleanly
 def run(
-    policy: Annotated[str, typer.Argument(help="policy file, or a shipped policy's id")],
+    policy: Annotated[str | None, typer.Argument(help="policy file or shipped id")] = None,
     scenario: Annotated[str | None, typer.Option(help="scenario file or shipped name")] = None,
     citizens: Annotated[int | None, typer.Option(help="population size")] = None,
     days: Annotated[int | None, typer.Option(help="days to simulate")] = None,
@@ -72,10 +72,14 @@ def run(
     ledger_sample: Annotated[float, typer.Option(help="share of citizens in the ledger")] = 1.0,
     baseline: Annotated[bool, typer.Option(help="also run the same world with no policy")] = False,
     force: Annotated[bool, typer.Option(help="replace a non-empty --out")] = False,
+    checkpoint_every: Annotated[int, typer.Option(help="checkpoint after this many chunks")] = 4,
+    resume: Annotated[Path | None, typer.Option(help="continue an interrupted run")] = None,
 ) -> None:
     """Simulate a policy on a synthetic population and write a run folder."""
-    if out_dir is None:
-        out_dir = Path("runs") / Path(policy).stem
+    if policy is None and resume is None:
+        raise RunRefusedError("give a POLICY to run, or --resume RUN_FOLDER")
+    if out_dir is None and resume is None:
+        out_dir = Path("runs") / Path(str(policy)).stem
     columns = (TextColumn("[bold]simulating"), BarColumn(), MofNCompleteColumn(),
                TextColumn("citizens"), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
@@ -87,7 +91,7 @@ def run(
         result = scorelab.run(
             policy, scenario, citizens=citizens, days=days, seed=seed, out=out_dir,
             chunk_size=chunk_size, workers=workers, ledger_sample=ledger_sample,
-            baseline=baseline, force=force,
+            baseline=baseline, force=force, checkpoint_every=checkpoint_every, resume=resume,
             progress=progress)
     out.print(render_summary(result))
 

@@ -80,11 +80,20 @@ def prepare_output(out: Path, *, force: bool) -> Path:
         raise RunRefusedError(f"cannot create {parent}: {exc.strerror}") from None
     if not os.access(parent, os.W_OK):
         raise RunRefusedError(f"{parent} is not writable: choose another --out")
-    staging = parent / f".{out.name}.partial"
+    staging = staging_of(out)
     if staging.exists():
+        if not force:
+            raise RunRefusedError(f"{out} has an interrupted run: continue it with --resume "
+                                  f"{out}, or pass --force to start again")
         shutil.rmtree(staging)
     staging.mkdir()
     return staging
+
+
+def staging_of(out: Path) -> Path:
+    """The hidden folder where the run of ``out`` is written until it is complete."""
+    out = Path(out).resolve()
+    return out.parent / f".{out.name}.partial"
 
 
 def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
@@ -111,10 +120,10 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     """Read a run folder's manifest, refusing folders that are missing or incomplete."""
     folder = Path(folder)
     if not folder.is_dir():
-        staging = folder.parent / f".{folder.name}.partial"
+        staging = staging_of(folder)
         if staging.is_dir():
-            raise RunFolderError(f"{folder}: the run is incomplete (still running, or it "
-                                 f"crashed); its partial output is in {staging}")
+            raise RunFolderError(f"{folder}: the run is incomplete ({progress_note(staging)}); "
+                                 f"continue it with: scorelab run --resume {folder}")
         raise RunFolderError(f"{folder}: no such run folder")
     path = folder / MANIFEST
     if not path.is_file():
@@ -130,3 +139,13 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     if missing:
         raise RunFolderError(f"{folder}: incomplete run, missing {', '.join(missing)}")
     return manifest
+
+
+def progress_note(staging: Path) -> str:
+    """How far an interrupted run got, from its checkpoint, for error messages."""
+    path = staging / "checkpoint.json"
+    if not path.is_file():
+        return "no chunk finished yet"
+    info = json.loads(path.read_text())
+    return (f"{info['chunks_done']} of {info['chunks']} chunks done "
+            f"({info['citizens_done']:,} citizens)")

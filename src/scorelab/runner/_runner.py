@@ -16,9 +16,11 @@ result.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -43,7 +45,9 @@ from scorelab.engine._tables import (
 )
 from scorelab.policy._load import LoadedPolicy, load_policy
 from scorelab.policy._schema import Policy
-from scorelab.runner._folder import RowGroupWriter, prepare_output, publish, write_manifest
+from scorelab.runner import _checkpoint as checkpoint
+from scorelab.runner._estimate import refuse_if_too_big
+from scorelab.runner._folder import prepare_output, publish, staging_of, write_manifest
 from scorelab.runner._outputs import citizens_table, daily_table, ledger_table
 from scorelab.runner._result import RunResult
 from scorelab.world._census import load_census
@@ -52,6 +56,7 @@ from scorelab.world._population import build_tables as population_tables
 from scorelab.world._scenario import LoadedScenario, load_scenario
 
 DEFAULT_CHUNK = 1 << 18
+DEFAULT_CHECKPOINT_EVERY = 4
 
 
 @dataclass(frozen=True)
@@ -107,13 +112,63 @@ def plan_chunks(total: int, chunk_size: int) -> list[tuple[int, int]]:
 
 
 def _results(job: _Job, spans: list[tuple[int, int]], workers: int) -> Iterator[tuple]:
-    if workers <= 1 or len(spans) == 1:
+    """Chunk results in chunk order; at most ``workers + 1`` chunks are in flight at once."""
+    if workers <= 1 or len(spans) <= 1:
         _init_worker(job)
         yield from map(_simulate, spans)
         return
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                              initargs=(job,)) as pool:
-        yield from pool.map(_simulate, spans)
+        pending: deque = deque()
+        for span in spans:
+            pending.append(pool.submit(_simulate, span))
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A run, ready to execute: inputs, compiled tables, chunks and options."""
+
+    policy: LoadedPolicy
+    scenario: LoadedScenario
+    job: _Job
+    groups: Groups
+    census_regions: tuple[str, ...]
+    spans: list[tuple[int, int]]
+    request: dict[str, Any]
+
+
+def _plan(policy: LoadedPolicy, scenario: LoadedScenario, request: dict[str, Any]) -> _Plan:
+    world = scenario.scenario
+    meta = world.scenario
+    census = load_census(meta.census)
+    population = population_tables(census)
+    tables, groups = build_tables(policy.policy, world, census, population.occupation_names,
+                                  ledger_sample=request["ledger_sample"])
+    baseline_tables = None
+    if request["baseline"]:
+        baseline_tables, _ = build_tables(without_rules(policy.policy), world, census,
+                                          population.occupation_names, ledger_sample=0.0)
+    job = _Job(tables, population, meta.seed, meta.citizens, baseline_tables)
+    spans = plan_chunks(meta.citizens, request["chunk_size"])
+    return _Plan(policy, scenario, job, groups, census.region_names, spans, request)
+
+
+def _check_options(citizens, days, chunk_size, workers, ledger_sample, checkpoint_every):
+    if workers < 1:
+        raise RunRefusedError(f"workers must be at least 1, got {workers}")
+    if chunk_size < 1:
+        raise RunRefusedError(f"chunk_size must be positive, got {chunk_size}")
+    if checkpoint_every < 1:
+        raise RunRefusedError(f"checkpoint_every must be at least 1, got {checkpoint_every}")
+    if not 0.0 <= ledger_sample <= 1.0:
+        raise RunRefusedError(f"ledger_sample must lie in [0, 1], got {ledger_sample}")
+    for name, value in (("citizens", citizens), ("days", days)):
+        if value is not None and value < 1:
+            raise RunRefusedError(f"{name} must be at least 1, got {value}")
 
 
 def run(
@@ -128,7 +183,9 @@ def run(
     workers: int = 1,
     ledger_sample: float = 1.0,
     baseline: bool = False,
+    checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
     force: bool = False,
+    resume: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     """Simulate ``policy`` on ``scenario`` and write a run folder.
@@ -146,90 +203,118 @@ def run(
         ledger_sample: share of citizens whose ledger entries are kept (1.0: all).
         baseline: also simulate the same world and seed with no policy, and write its
             aggregates to ``baseline.parquet`` (to measure deterrence).
+        checkpoint_every: save a checkpoint after this many chunks (the engine replays
+            whole households over the whole run, so progress is counted in chunks).
         force: replace an existing non-empty ``out``.
+        resume: continue the interrupted run of this folder from its last checkpoint;
+            every other argument but ``workers`` and ``progress`` is then taken from it.
         progress: called with (citizens done, citizens in all) after each chunk.
 
     Returns:
         The finished run, whose tables can be read as pyarrow, polars or pandas.
     """
-    if workers < 1:
-        raise RunRefusedError(f"workers must be at least 1, got {workers}")
-    if chunk_size < 1:
-        raise RunRefusedError(f"chunk_size must be positive, got {chunk_size}")
-    if not 0.0 <= ledger_sample <= 1.0:
-        raise RunRefusedError(f"ledger_sample must lie in [0, 1], got {ledger_sample}")
-    for name, value in (("citizens", citizens), ("days", days)):
-        if value is not None and value < 1:
-            raise RunRefusedError(f"{name} must be at least 1, got {value}")
-    clock = time.perf_counter()
+    if resume is not None:
+        return _resume(Path(resume), workers=workers, progress=progress)
+    _check_options(citizens, days, chunk_size, workers, ledger_sample, checkpoint_every)
     loaded_policy = policy if isinstance(policy, LoadedPolicy) else load_policy(
         resolve_policy(policy))
     seed_value = seed_to_int(seed) if seed is not None else None
     loaded_scenario = scenario if isinstance(scenario, LoadedScenario) else load_scenario(
         resolve_scenario(scenario) if scenario is not None else None,
         citizens=citizens, days=days, seed=seed_value)
-    world = loaded_scenario.scenario
-    meta = world.scenario
-    census = load_census(meta.census)
-    population = population_tables(census)
-    tables, groups = build_tables(loaded_policy.policy, world, census,
-                                  population.occupation_names, ledger_sample=ledger_sample)
-    baseline_tables = None
-    if baseline:
-        baseline_tables, _ = build_tables(
-            without_rules(loaded_policy.policy), world, census, population.occupation_names,
-            ledger_sample=0.0)
-    job = _Job(tables, population, meta.seed, meta.citizens, baseline_tables)
+    meta = loaded_scenario.scenario.scenario
+    request = {
+        "scorelab_version": __version__, "citizens": meta.citizens, "days": meta.days,
+        "seed": meta.seed, "chunk_size": chunk_size, "ledger_sample": ledger_sample,
+        "baseline": baseline, "checkpoint_every": checkpoint_every,
+        "policy_path": str(loaded_policy.path),
+        "scenario_path": str(loaded_scenario.path) if loaded_scenario.path else None,
+    }
+    plan = _plan(loaded_policy, loaded_scenario, request)
     if out is None:
         out = Path(tempfile.mkdtemp(prefix="scorelab-run-")) / "run"
     out = Path(out)
+    refuse_if_too_big(plan.job.tables, citizens=meta.citizens, chunk_size=chunk_size,
+                      workers=workers, baseline=baseline, out=out)
     staging = prepare_output(out, force=force)
-    spans = plan_chunks(meta.citizens, chunk_size)
-    matrix = None
-    baseline_matrix = None
-    citizens_out = RowGroupWriter(staging / "citizens.parquet")
-    ledger_out = RowGroupWriter(staging / "ledger.parquet")
-    policy_model = loaded_policy.policy
-    rule_ids = tuple(r.id for r in policy_model.rules)
-    done = 0
-    setup_seconds = time.perf_counter() - clock
-    for people, chunk_matrix, cit, ledger, chunk_baseline in _results(job, spans, workers):
-        matrix = chunk_matrix if matrix is None else matrix + chunk_matrix
-        if chunk_baseline is not None:
-            baseline_matrix = (chunk_baseline if baseline_matrix is None
-                               else baseline_matrix + chunk_baseline)
-        citizens_out.write(citizens_table(
-            people, cit, region_names=census.region_names,
-            occupation_names=population.occupation_names, grades=policy_model.grade_names,
-            lists=policy_model.list_names))
-        ledger_out.write(ledger_table(ledger, start=meta.start_date, rules=rule_ids))
-        done += len(people)
-        if progress is not None:
-            progress(done, meta.citizens)
-    citizens_out.close()
-    ledger_out.close()
-    simulate_seconds = time.perf_counter() - clock - setup_seconds
-    bin_low = score_bins(policy_model.score.floor, policy_model.score.ceiling,
-                         policy_model.score.start)[1]
-    for name, source in (("daily", matrix), ("baseline", baseline_matrix)):
-        if source is None:
-            continue
-        lists = policy_model.list_names if name == "daily" else ()
-        table = daily_table(source, make_layout(len(lists), len(policy_model.grades),
-                                                tables.hist_bins),
-                            groups, start=meta.start_date, grades=policy_model.grade_names,
-                            lists=lists, bin_low=bin_low, ceiling=policy_model.score.ceiling)
-        pq.write_table(table, staging / f"{name}.parquet", compression="zstd",
-                       row_group_size=1 << 20)
     (staging / "policy.toml").write_text(loaded_policy.text)
     (staging / "scenario.toml").write_text(loaded_scenario.text)
-    manifest = _manifest(loaded_policy, loaded_scenario, groups, chunk_size=chunk_size,
-                         workers=workers, ledger_sample=ledger_sample, baseline=baseline,
-                         timings={"setup_s": setup_seconds, "simulate_s": simulate_seconds,
-                                  "total_s": time.perf_counter() - clock})
+    (staging / "request.json").write_text(json.dumps(request, indent=2))
+    return _execute(plan, staging, out, workers=workers, progress=progress)
+
+
+def _resume(out: Path, *, workers: int,
+            progress: Callable[[int, int], None] | None) -> RunResult:
+    """Continue an interrupted run from its staging folder's last checkpoint."""
+    staging = staging_of(out)
+    if not (staging / "request.json").is_file():
+        if (out / "manifest.json").is_file():
+            raise RunRefusedError(f"{out} is already complete: nothing to resume")
+        raise RunRefusedError(f"{out}: no interrupted run to resume (no {staging.name})")
+    if (staging / "manifest.json").is_file():  # finished, interrupted while publishing
+        publish(staging, out)
+        return RunResult(out.resolve())
+    request = json.loads((staging / "request.json").read_text())
+    if request["scorelab_version"] != __version__:
+        raise RunRefusedError(f"{out} was started by scorelab {request['scorelab_version']}; "
+                              f"this is {__version__}: start the run again")
+    policy = load_policy(staging / "policy.toml")
+    scenario = load_scenario(staging / "scenario.toml", citizens=request["citizens"],
+                             days=request["days"], seed=request["seed"])
+    return _execute(_plan(policy, scenario, request), staging, out, workers=workers,
+                    progress=progress)
+
+
+def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int,
+             progress: Callable[[int, int], None] | None) -> RunResult:
+    """Simulate the chunks not yet done, checkpointing, then write and publish the folder."""
+    clock = time.perf_counter()
+    request, meta = plan.request, plan.scenario.scenario.scenario
+    policy = plan.policy.policy
+    info, matrices = checkpoint.load(staging)
+    done_chunks, done = info["chunks_done"], info["citizens_done"]
+    rule_ids = tuple(r.id for r in policy.rules)
+    spans = plan.spans
+    results = _results(plan.job, spans[done_chunks:], workers)
+    for index, (people, matrix, cit, ledger, base) in enumerate(results, start=done_chunks):
+        for name, value in (("daily", matrix), ("baseline", base)):
+            if value is not None:
+                matrices[name] = value if name not in matrices else matrices[name] + value
+        checkpoint.write_part(staging, "citizens", index, citizens_table(
+            people, cit, region_names=plan.census_regions,
+            occupation_names=plan.job.population.occupation_names, grades=policy.grade_names,
+            lists=policy.list_names))
+        checkpoint.write_part(staging, "ledger", index,
+                              ledger_table(ledger, start=meta.start_date, rules=rule_ids))
+        done += len(people)
+        if (index + 1) % request["checkpoint_every"] == 0 or index + 1 == len(spans):
+            checkpoint.save(staging, index + 1, len(spans), done, matrices)
+        if progress is not None:
+            progress(done, meta.citizens)
+    simulate_seconds = time.perf_counter() - clock
+    for kind in ("citizens", "ledger"):
+        checkpoint.merge_parts(staging, kind, len(spans))
+    _write_daily(plan, staging, matrices)
+    checkpoint.clear(staging)
+    manifest = _manifest(plan, workers=workers, timings={
+        "simulate_s": simulate_seconds, "total_s": time.perf_counter() - clock})
     write_manifest(staging, manifest)
     publish(staging, out)
     return RunResult(out.resolve())
+
+
+def _write_daily(plan: _Plan, staging: Path, matrices: dict[str, np.ndarray]) -> None:
+    policy, meta = plan.policy.policy, plan.scenario.scenario.scenario
+    bin_low = score_bins(policy.score.floor, policy.score.ceiling, policy.score.start)[1]
+    for name, matrix in matrices.items():
+        lists = policy.list_names if name == "daily" else ()
+        layout = make_layout(len(lists), len(policy.grades), plan.job.tables.hist_bins)
+        table = daily_table(matrix, layout, plan.groups, start=meta.start_date,
+                            grades=policy.grade_names, lists=lists, bin_low=bin_low,
+                            ceiling=policy.score.ceiling)
+        tmp = staging / f".{name}.parquet.tmp"
+        pq.write_table(table, tmp, compression="zstd", row_group_size=1 << 20)
+        os.replace(tmp, staging / f"{name}.parquet")
 
 
 def without_rules(policy: Policy) -> Policy:
@@ -238,9 +323,8 @@ def without_rules(policy: Policy) -> Policy:
                                      "shaming": None})
 
 
-def _manifest(policy: LoadedPolicy, scenario: LoadedScenario, groups: Groups, *,
-              chunk_size: int, workers: int, ledger_sample: float, baseline: bool,
-              timings: dict[str, float]) -> dict[str, Any]:
+def _manifest(plan: _Plan, *, workers: int, timings: dict[str, float]) -> dict[str, Any]:
+    policy, scenario, request = plan.policy, plan.scenario, plan.request
     meta = scenario.scenario.scenario
     return {
         "scorelab_version": __version__,
@@ -248,23 +332,24 @@ def _manifest(policy: LoadedPolicy, scenario: LoadedScenario, groups: Groups, *,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "policy": {
             "id": policy.policy.policy.id, "name": policy.policy.policy.name,
-            "version": policy.policy.policy.version, "path": str(policy.path),
+            "version": policy.policy.policy.version, "path": request["policy_path"],
             "sha256": policy.sha256, "grades": list(policy.policy.grade_names),
             "lists": list(policy.policy.list_names),
             "rules": [r.id for r in policy.policy.rules],
         },
         "scenario": {
-            "name": meta.name, "path": str(scenario.path) if scenario.path else None,
+            "name": meta.name, "path": request["scenario_path"],
             "sha256": scenario.sha256, "citizens": meta.citizens, "days": meta.days,
             "start_date": meta.start_date.isoformat(), "census": meta.census,
         },
         "seed": meta.seed,
-        "chunk_size": chunk_size,
+        "chunk_size": request["chunk_size"],
+        "chunks": len(plan.spans),
         "workers": workers,
-        "ledger_sample": ledger_sample,
-        "baseline": baseline,
-        "groups": {name: list(values) for name, values in zip(groups.names, groups.values,
-                                                               strict=True)},
+        "ledger_sample": request["ledger_sample"],
+        "baseline": request["baseline"],
+        "groups": {name: list(values)
+                   for name, values in zip(plan.groups.names, plan.groups.values, strict=True)},
         "timings": timings,
         "host": {"cpus": os.cpu_count()},
     }

@@ -76,6 +76,7 @@ from scorelab.engine._state import (
 )
 from scorelab.engine._tables import Tables
 
+COUNT_COUNTER = 1 << 40  # counter space of Poisson count draws, apart from event ids
 ACT, FALSE, ATTEMPT, RECORD = 0, 1, 2, 3  # RECORD: a scripted true record (policy cases)
 ALLOWED, DENIED, DISCOUNTED, WRONGLY_DENIED = 0, 1, 2, 3
 MAX_MEMBERS = 16
@@ -87,41 +88,13 @@ N_CIT = 18
 
 
 @njit(cache=True)
-def _add_event(ev_t, ev_d, n, time, kind, m, a, c):
-    if n == ev_t.shape[0]:
-        grown_t = np.empty(2 * n)
-        grown_d = np.empty((2 * n, 4), np.int64)
-        grown_t[:n] = ev_t
-        grown_d[:n] = ev_d
-        ev_t, ev_d = grown_t, grown_d
-    ev_t[n] = time
-    ev_d[n, 0] = kind
-    ev_d[n, 1] = m
-    ev_d[n, 2] = a
-    ev_d[n, 3] = c
-    return ev_t, ev_d, n + 1
+def _sources(T, first, k, cid, sex, age, urban, income, src_rate, src_data):
+    """List the household's Poisson event sources: (rate, stream, kind, member, argument, id).
 
-
-@njit(cache=True)
-def _poisson_times(ev_t, ev_d, n, seed, stream, cid, rate, days, kind, m, a):
-    """Append the event times of a Poisson process of ``rate`` per day over the run."""
-    if rate <= 0.0:
-        return ev_t, ev_d, n
-    time = 0.0
-    c = 0
-    while True:
-        time += rnd.exponential(seed, stream, cid, c, rate)
-        if time >= days:
-            return ev_t, ev_d, n
-        ev_t, ev_d, n = _add_event(ev_t, ev_d, n, time, kind, m, a, c)
-        c += 1
-
-
-@njit(cache=True)
-def _generate_events(T, first, k, cid, sex, age, urban, income, ev_t, ev_d):
-    """Every candidate act, false record and service attempt of one household."""
+    Sources come in a fixed order (member, then behaviour with its false-record
+    sensors, then services), which fixes the order of the generated events.
+    """
     n = 0
-    days = float(T.days)
     n_sensors = T.false_camera.shape[0]
     for m in range(k):
         i = first + m
@@ -137,8 +110,10 @@ def _generate_events(T, first, k, cid, sex, age, urban, income, ev_t, ev_d):
             if elderly:
                 rate *= T.beh_elderly[b]
             rate *= 1.0 + T.beh_income_slope[b] * (income[i] - 4.5) / 4.5
-            ev_t, ev_d, n = _poisson_times(ev_t, ev_d, n, T.seed, rnd.ACT_TIME + b, cid[i], rate,
-                                           days, ACT, m, b)
+            src_rate[n] = rate
+            src_data[n, 0], src_data[n, 1], src_data[n, 2] = rnd.ACT_TIME + b, ACT, m
+            src_data[n, 3], src_data[n, 4] = b, cid[i]
+            n += 1
             for s in range(n_sensors):
                 rate = T.false_rate[b, s, urban[i]]
                 if rate <= 0.0:
@@ -147,22 +122,136 @@ def _generate_events(T, first, k, cid, sex, age, urban, income, ev_t, ev_d):
                     rate *= T.false_female if sex[i] == 1 else 1.0
                     rate *= T.false_elderly if elderly else 1.0
                     rate /= T.false_norm
-                ev_t, ev_d, n = _poisson_times(ev_t, ev_d, n, T.seed, rnd.FALSE_TIME + b * 16 + s,
-                                               cid[i], rate, days, FALSE, m, b * 16 + s)
+                src_rate[n] = rate
+                src_data[n, 0], src_data[n, 1] = rnd.FALSE_TIME + b * 16 + s, FALSE
+                src_data[n, 2], src_data[n, 3], src_data[n, 4] = m, b * 16 + s, cid[i]
+                n += 1
         for v in range(T.svc_rate.shape[0]):
             if age[i] < T.svc_min_age[v] or age[i] > T.svc_max_age[v]:
                 continue
             if T.svc_head_only[v] and m != 0:
                 continue
-            ev_t, ev_d, n = _poisson_times(ev_t, ev_d, n, T.seed, rnd.ATTEMPT_TIME + v, cid[i],
-                                           T.svc_rate[v], days, ATTEMPT, m, v)
+            src_rate[n] = T.svc_rate[v]
+            src_data[n, 0], src_data[n, 1], src_data[n, 2] = rnd.ATTEMPT_TIME + v, ATTEMPT, m
+            src_data[n, 3], src_data[n, 4] = v, cid[i]
+            n += 1
+    return n
+
+
+@njit(cache=True)
+def _poisson_count(seed, stream, cid, mean):
+    """A Poisson count with the given mean, by inversion (in pieces of at most 100)."""
+    total = 0
+    piece = 0
+    while mean > 0.0:
+        lam = min(mean, 100.0)
+        mean -= lam
+        u = rnd.uniform(seed, stream, cid, COUNT_COUNTER + piece)
+        p = math.exp(-lam)
+        cumulative = p
+        k = 0
+        while u > cumulative and k < 10_000:
+            k += 1
+            p *= lam / k
+            cumulative += p
+        total += k
+        piece += 1
+    return total
+
+
+@njit(cache=True)
+def _generate_events(T, H, n_src, src_rate, src_data, ev_t, ev_d, urban):
+    """Draw every source's events over the run; returns the (maybe regrown) arrays and count.
+
+    Each source draws how many events it has over the run (a Poisson count),
+    then a uniform time for each. Events that cannot change anyone's state (acts
+    of a behaviour the policy ignores, attempts at a service it neither bans nor
+    rewards) are counted here at once and never enter the replay.
+    """
+    n = 0
+    days = float(T.days)
+    for j in range(n_src):
+        rate = src_rate[j]
+        if rate <= 0.0:
+            continue
+        stream, kind, m, a, cid = (src_data[j, 0], src_data[j, 1], src_data[j, 2],
+                                   src_data[j, 3], src_data[j, 4])
+        events = _poisson_count(T.seed, stream, cid, rate * days)
+        inert = ((kind == ATTEMPT and T.svc_free[a]) or (kind == ACT and T.beh_inert[a])
+                 or (kind == FALSE and T.beh_inert[a // 16]))
+        for c in range(events):
+            time = days * rnd.uniform(T.seed, stream, cid, c)
+            if inert:
+                _inert_event(T, H, kind, m, a, c, int(time), urban[H.first + m])
+                continue
+            if n == ev_t.shape[0]:
+                grown_t = np.empty(2 * n)
+                grown_d = np.empty((2 * n, 4), np.int64)
+                grown_t[:n] = ev_t
+                grown_d[:n] = ev_d
+                ev_t, ev_d = grown_t, grown_d
+            ev_t[n] = time
+            ev_d[n, 0] = kind
+            ev_d[n, 1] = m
+            ev_d[n, 2] = a
+            ev_d[n, 3] = c
+            n += 1
     return ev_t, ev_d, n
+
+
+@njit(cache=True)
+def _inert_event(T, H, kind, m, a, c, day, urban):
+    """Count an event that changes no state.
+
+    That is an attempt at an ungated service, or an act (or a false record) of a
+    behaviour no rule, list or shaming uses.
+    """
+    if kind == ATTEMPT:
+        count(H, day, m, T.layout.attempts + a, 1)
+        return
+    if kind == FALSE:
+        _count_record(T, H, m, a // 16, a % 16, 1, day)
+        return
+    count(H, day, m, T.layout.acts + a, 1)
+    H.cit[H.first + m, CIT_ACTS] += 1
+    sensor = _detecting_sensor(T, H, m, a, c, urban)
+    if sensor >= 0:
+        _count_record(T, H, m, a, sensor, 0, day)
+
+
+@njit(cache=True)
+def _detecting_sensor(T, H, m, b, c, urban):
+    """The first sensor (in observation order) that records candidate act ``c``, or -1."""
+    for slot in range(T.beh_sensor.shape[1]):
+        s = T.beh_sensor[b, slot]
+        if s < 0:
+            break
+        if rnd.uniform(T.seed, rnd.DETECT + b, H.cids[m], c * 16 + slot) < T.beh_detect[b, slot,
+                                                                                         urban]:
+            return s
+    return -1
+
+
+@njit(cache=True)
+def _count_record(T, H, m, b, sensor, wrongful, day):
+    """Count a record by behaviour and sensor (and as wrongful), in groups and per citizen."""
+    lay = T.layout
+    count(H, day, m, lay.records_by_behaviour + b, 1)
+    count(H, day, m, lay.records_by_sensor + sensor, 1)
+    H.cit[H.first + m, CIT_RECORDS] += 1
+    if wrongful:
+        count(H, day, m, lay.wrongful_by_sensor + sensor, 1)
+        count(H, day, m, lay.wrongful_by_behaviour + b, 1)
+        H.cit[H.first + m, CIT_WRONGFUL] += 1
 
 
 @njit(cache=True)
 def _experience(T, H, m, time):
     """Experience of member ``m`` now: it halves every ``half_life`` days."""
-    return H.exper[m, 0] * 0.5 ** ((time - H.exper[m, 1]) / T.half_life)
+    level = H.exper[m, 0]
+    if level == 0.0:
+        return 0.0
+    return level * 0.5 ** ((time - H.exper[m, 1]) / T.half_life)
 
 
 @njit(cache=True)
@@ -189,12 +278,7 @@ def _record(T, H, m, b, sensor, wrongful, day, time):
     record_id = cid * 65536 + min(rec_no, 65535)
     rec[r, 0], rec[r, 1], rec[r, 2], rec[r, 3] = m, b, sensor, wrongful
     rec[r, 4], rec[r, 5], rec[r, 6] = day, record_id, H.cnt[EFFECTS]
-    count(H, day, m, lay.records_by_behaviour + b, 1)
-    count(H, day, m, lay.records_by_sensor + sensor, 1)
-    H.cit[row, CIT_RECORDS] += 1
-    if wrongful:
-        count(H, day, m, lay.wrongful_by_sensor + sensor, 1)
-        H.cit[row, CIT_WRONGFUL] += 1
+    _count_record(T, H, m, b, sensor, wrongful, day)
     tracks = 1 if wrongful else 2  # a wrongful record never reaches track 1
     harmful = False
     for rule in range(T.rule_beh.shape[0]):
@@ -430,16 +514,9 @@ def _act(T, H, m, b, c, time, urban):
         return
     count(H, day, m, T.layout.acts + b, 1)
     H.cit[row, CIT_ACTS] += 1
-    for slot in range(T.beh_sensor.shape[1]):
-        s = T.beh_sensor[b, slot]
-        if s < 0:
-            break
-        if rnd.uniform(T.seed, rnd.DETECT + b, H.cids[m], c * 16 + slot) < T.beh_detect[b, slot,
-                                                                                         urban]:
-            _record(T, H, m, b, s, 0, day, time)
-            return
-    count(H, day, m, T.layout.unseen + b, 1)
-    H.cit[row, CIT_UNSEEN] += 1
+    sensor = _detecting_sensor(T, H, m, b, c, urban)
+    if sensor >= 0:
+        _record(T, H, m, b, sensor, 0, day, time)
 
 
 @njit(cache=True)
@@ -530,6 +607,8 @@ def _finish_household(H):
         H.cit[row, CIT_LISTED] = H.state[0, m, LISTED]
         H.cit[row, CIT_CF_SCORE] = H.state[1, m, SCORE]
         H.cit[row, CIT_CF_GRADE] = H.state[1, m, GRADE]
+        H.cit[row, CIT_UNSEEN] = (H.cit[row, CIT_ACTS] - H.cit[row, CIT_RECORDS]
+                                  + H.cit[row, CIT_WRONGFUL])
 
 
 @njit(cache=True)
@@ -560,6 +639,9 @@ def run_chunk(T, H, citizen_id, household_id, sex, age, region, urban, income, o
     per_day = np.empty(T.days + 2, np.int64)
     ev_t = np.empty(256)
     ev_d = np.empty((256, 4), np.int64)
+    per_member = T.beh_rate.shape[0] * (1 + T.false_camera.shape[0]) + T.svc_rate.shape[0]
+    src_rate = np.empty(MAX_MEMBERS * per_member)
+    src_data = np.empty((MAX_MEMBERS * per_member, 5), np.int64)
     first = 0
     while first < n:
         k = 1
@@ -572,8 +654,8 @@ def run_chunk(T, H, citizen_id, household_id, sex, age, region, urban, income, o
         H.cids = citizen_id[first:first + k]
         H.ages = age[first:first + k]
         _start_household(T, H, sex, age, region, urban, income, occupation, citizen_id)
-        ev_t, ev_d, n_ev = _generate_events(T, first, k, citizen_id, sex, age, urban, income,
-                                            ev_t, ev_d)
+        n_src = _sources(T, first, k, citizen_id, sex, age, urban, income, src_rate, src_data)
+        ev_t, ev_d, n_ev = _generate_events(T, H, n_src, src_rate, src_data, ev_t, ev_d, urban)
         _replay(T, H, ev_t, ev_d, n_ev, urban)
         _finish_household(H)
         first += k

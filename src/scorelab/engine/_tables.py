@@ -40,7 +40,7 @@ class Layout(NamedTuple):
     """Offsets of each block of columns in the daily counter array."""
 
     acts: int
-    unseen: int
+    wrongful_by_behaviour: int
     records_by_behaviour: int
     records_by_sensor: int
     wrongful_by_sensor: int
@@ -123,6 +123,7 @@ class Tables(NamedTuple):
     beh_detect: np.ndarray  # (B, S, 2) chance the slot's sensor records an act, by urban
     beh_detect_any: np.ndarray  # (B, 2)
     beh_cost: np.ndarray  # (B, D) deterrent cost of one recorded act (<0: a reward)
+    beh_inert: np.ndarray  # (B,) no rule, list, shaming or cost uses it: counted, not replayed
     false_rate: np.ndarray  # (B, S, 2) wrongful records per day, by urban
     false_camera: np.ndarray  # (S,) 1 where the camera's demographic multipliers apply
     false_female: float  # camera false-match multiplier for women (NIST)
@@ -132,6 +133,7 @@ class Tables(NamedTuple):
     svc_min_age: np.ndarray
     svc_max_age: np.ndarray
     svc_head_only: np.ndarray
+    svc_free: np.ndarray  # (V,) no sanction or reward: attempts are counted, not replayed
     awareness: float
     experience_gain: float
     half_life: float
@@ -365,10 +367,22 @@ def build_tables(
             cost[BEHAVIOUR_NAMES.index(name)] += det.list_cost
 
     sanctions, rewards = policy.sanctions, policy.rewards
+    used = np.zeros(b_count, np.bool_)
+    for rule in policy.rules:
+        used[BEHAVIOUR_NAMES.index(rule.behaviour)] = True
+    for spec in policy.lists.values():
+        for name in spec.entry_behaviours:
+            used[BEHAVIOUR_NAMES.index(name)] = True
+    if policy.shaming is not None:
+        for name in policy.shaming.behaviours:
+            used[BEHAVIOUR_NAMES.index(name)] = True
+    gated = {s.service for s in sanctions} | {r.service for r in rewards}
     tables = Tables(
         seed=meta.seed, days=meta.days,
         beh_boost=np.where(positive, 1.0 + det.positive_max_boost, 1.0),
         beh_cost=cost,
+        beh_inert=~used & (cost == 0).all(axis=1),
+        svc_free=np.array([v not in gated for v in SERVICE_NAMES], np.bool_),
         false_rate=false_rate / 1.0,
         false_camera=np.array([s == "camera" for s in SENSOR_NAMES], np.bool_),
         false_female=false_female, false_elderly=false_elderly, false_norm=false_norm,

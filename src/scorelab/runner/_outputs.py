@@ -103,7 +103,8 @@ def daily_table(
         columns[f"list_entries_{name}"] = flat[:, layout.list_entries + i]
         columns[f"list_exits_{name}"] = flat[:, layout.list_exits + i]
     blocks = (
-        ("acts", layout.acts, BEHAVIOUR_NAMES), ("unseen_acts", layout.unseen, BEHAVIOUR_NAMES),
+        ("acts", layout.acts, BEHAVIOUR_NAMES),
+        ("wrongful_records", layout.wrongful_by_behaviour, BEHAVIOUR_NAMES),
         ("records", layout.records_by_behaviour, BEHAVIOUR_NAMES),
         ("records_by", layout.records_by_sensor, SENSOR_NAMES),
         ("wrongful_records_by", layout.wrongful_by_sensor, SENSOR_NAMES),
@@ -114,6 +115,9 @@ def daily_table(
     for prefix, offset, names in blocks:
         for i, name in enumerate(names):
             columns[f"{prefix}_{name}"] = flat[:, offset + i]
+    for name in BEHAVIOUR_NAMES:  # acts that left no true record
+        columns[f"unseen_acts_{name}"] = (columns[f"acts_{name}"] - columns[f"records_{name}"]
+                                          + columns[f"wrongful_records_{name}"])
     for i, name in enumerate(SERVICE_NAMES):
         columns[f"reward_yuan_{name}"] = flat[:, layout.reward_fen + i] / 100.0
     for name in ("shamed", "wrongful_shamed", "stigmatized", "appeals", "overturned", "complied"):

@@ -111,8 +111,14 @@ def plan_chunks(total: int, chunk_size: int) -> list[tuple[int, int]]:
     return [(first, min(size, total - first)) for first in range(0, total, size)]
 
 
-def _results(job: _Job, spans: list[tuple[int, int]], workers: int) -> Iterator[tuple]:
+def _results(job: _Job, spans: list[tuple[int, int]], workers: int, backend: str = "local",
+             ray_address: str | None = None) -> Iterator[tuple]:
     """Chunk results in chunk order; at most ``workers + 1`` chunks are in flight at once."""
+    if backend == "ray":
+        from scorelab.runner._ray import ray_results  # noqa: PLC0415 (optional dependency)
+
+        yield from ray_results(job, spans, workers, ray_address)
+        return
     if workers <= 1 or len(spans) <= 1:
         _init_worker(job)
         yield from map(_simulate, spans)
@@ -184,6 +190,8 @@ def run(
     ledger_sample: float = 1.0,
     baseline: bool = False,
     checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
+    backend: str = "local",
+    ray_address: str | None = None,
     force: bool = False,
     resume: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -205,6 +213,9 @@ def run(
             aggregates to ``baseline.parquet`` (to measure deterrence).
         checkpoint_every: save a checkpoint after this many chunks (the engine replays
             whole households over the whole run, so progress is counted in chunks).
+        backend: ``local`` (a process pool) or ``ray`` (tasks on a Ray cluster; needs the
+            ``scorelab[ray]`` extra).
+        ray_address: the Ray cluster to join; None starts a local Ray instance.
         force: replace an existing non-empty ``out``.
         resume: continue the interrupted run of this folder from its last checkpoint;
             every other argument but ``workers`` and ``progress`` is then taken from it.
@@ -213,8 +224,11 @@ def run(
     Returns:
         The finished run, whose tables can be read as pyarrow, polars or pandas.
     """
+    if backend not in ("local", "ray"):
+        raise RunRefusedError(f'backend must be "local" or "ray", got "{backend}"')
+    options = {"workers": workers, "backend": backend, "ray_address": ray_address}
     if resume is not None:
-        return _resume(Path(resume), workers=workers, progress=progress)
+        return _resume(Path(resume), progress=progress, **options)
     _check_options(citizens, days, chunk_size, workers, ledger_sample, checkpoint_every)
     loaded_policy = policy if isinstance(policy, LoadedPolicy) else load_policy(
         resolve_policy(policy))
@@ -240,11 +254,11 @@ def run(
     (staging / "policy.toml").write_text(loaded_policy.text)
     (staging / "scenario.toml").write_text(loaded_scenario.text)
     (staging / "request.json").write_text(json.dumps(request, indent=2))
-    return _execute(plan, staging, out, workers=workers, progress=progress)
+    return _execute(plan, staging, out, progress=progress, **options)
 
 
-def _resume(out: Path, *, workers: int,
-            progress: Callable[[int, int], None] | None) -> RunResult:
+def _resume(out: Path, *, progress: Callable[[int, int], None] | None,
+            **options: Any) -> RunResult:
     """Continue an interrupted run from its staging folder's last checkpoint."""
     staging = staging_of(out)
     if not (staging / "request.json").is_file():
@@ -261,12 +275,12 @@ def _resume(out: Path, *, workers: int,
     policy = load_policy(staging / "policy.toml")
     scenario = load_scenario(staging / "scenario.toml", citizens=request["citizens"],
                              days=request["days"], seed=request["seed"])
-    return _execute(_plan(policy, scenario, request), staging, out, workers=workers,
-                    progress=progress)
+    return _execute(_plan(policy, scenario, request), staging, out, progress=progress,
+                    **options)
 
 
-def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int,
-             progress: Callable[[int, int], None] | None) -> RunResult:
+def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int, backend: str,
+             ray_address: str | None, progress: Callable[[int, int], None] | None) -> RunResult:
     """Simulate the chunks not yet done, checkpointing, then write and publish the folder."""
     clock = time.perf_counter()
     request, meta = plan.request, plan.scenario.scenario.scenario
@@ -275,7 +289,7 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int,
     done_chunks, done = info["chunks_done"], info["citizens_done"]
     rule_ids = tuple(r.id for r in policy.rules)
     spans = plan.spans
-    results = _results(plan.job, spans[done_chunks:], workers)
+    results = _results(plan.job, spans[done_chunks:], workers, backend, ray_address)
     for index, (people, matrix, cit, ledger, base) in enumerate(results, start=done_chunks):
         for name, value in (("daily", matrix), ("baseline", base)):
             if value is not None:
@@ -296,7 +310,7 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int,
         checkpoint.merge_parts(staging, kind, len(spans))
     _write_daily(plan, staging, matrices)
     checkpoint.clear(staging)
-    manifest = _manifest(plan, workers=workers, timings={
+    manifest = _manifest(plan, workers=workers, backend=backend, timings={
         "simulate_s": simulate_seconds, "total_s": time.perf_counter() - clock})
     write_manifest(staging, manifest)
     publish(staging, out)
@@ -323,7 +337,8 @@ def without_rules(policy: Policy) -> Policy:
                                      "shaming": None})
 
 
-def _manifest(plan: _Plan, *, workers: int, timings: dict[str, float]) -> dict[str, Any]:
+def _manifest(plan: _Plan, *, workers: int, backend: str,
+              timings: dict[str, float]) -> dict[str, Any]:
     policy, scenario, request = plan.policy, plan.scenario, plan.request
     meta = scenario.scenario.scenario
     return {
@@ -346,6 +361,7 @@ def _manifest(plan: _Plan, *, workers: int, timings: dict[str, float]) -> dict[s
         "chunk_size": request["chunk_size"],
         "chunks": len(plan.spans),
         "workers": workers,
+        "backend": backend,
         "ledger_sample": request["ledger_sample"],
         "baseline": request["baseline"],
         "groups": {name: list(values)

@@ -17,12 +17,16 @@ from scorelab._errors import (  # noqa: E402 (the version must exist before subm
     ScenarioError,
     ScorelabError,
 )
-from scorelab.audit import CitizenStory, explain  # noqa: E402
+from scorelab.audit import CitizenStory, Comparison, explain  # noqa: E402
+from scorelab.calibration import CalibrationResult, calibrate  # noqa: E402
 from scorelab.policy import PolicyInfo, ValidationSummary, policies, validate  # noqa: E402
+from scorelab.report import compare, report  # noqa: E402
 from scorelab.runner import RunResult, run  # noqa: E402
 
 __all__ = [
+    "CalibrationResult",
     "CitizenStory",
+    "Comparison",
     "PolicyError",
     "PolicyInfo",
     "RunFolderError",
@@ -32,8 +36,11 @@ __all__ = [
     "ScorelabError",
     "ValidationSummary",
     "__version__",
+    "calibrate",
+    "compare",
     "explain",
     "policies",
+    "report",
     "run",
     "validate",
 ]

@@ -70,7 +70,9 @@ def locate(text: str, loc: Sequence[str | int]) -> int | None:
     >>> locate("name = 'x'\n", ("name",))
     1
     """
-    lines = text.splitlines()
+    # TOML ends lines at "\n" only; str.splitlines would also split at "\x85",
+    # "\u2028" and other characters a TOML string may hold, and miscount lines.
+    lines = text.split("\n")
     loc = tuple(loc)
     best_start, best_len = 0, 0
     bounds = _headers(lines)
@@ -95,23 +97,88 @@ def locate(text: str, loc: Sequence[str | int]) -> int | None:
 
 
 def load_toml(path: Path, error: type[InputFileError]) -> tuple[dict, str]:
-    """Read and parse a TOML file, raising ``error`` with file, line and column on failure."""
+    """Read and parse a TOML file, raising ``error`` with file, line and column on failure.
+
+    Every way a file can be unreadable becomes ``error``: missing, unreadable,
+    not UTF-8 (with the line of the first bad byte), not TOML (with tomllib's
+    line, or the last line when the document ends too early), an integer too
+    long for Python to convert, or brackets nested too deeply to parse.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise error("file not found", path=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"cannot read the file ({exc})", path=path) from None
+    except OSError as exc:
+        raise error(f"cannot read the file ({exc.strerror or exc})", path=path) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise error(f"cannot read the file: not UTF-8 text (byte {exc.start + 1}: {exc.reason})",
+                    path=path, line=line) from None
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        line = int(match.group(1)) if match else None
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
-        if match:
-            reason += f" (column {match.group(2)})"
-        raise error(f"not valid TOML: {reason}", path=path, line=line) from None
+        reason, line = _syntax_error(str(exc), text)
+        raise error(reason, path=path, line=line) from None
+    except ValueError as exc:  # tomllib lets int() refuse numbers over 4,300 digits
+        line = _first_line(text, _LONG_NUMBER)
+        raise error(f"not valid TOML: {exc}".split(";")[0], path=path, line=line) from None
+    except RecursionError:
+        raise error("not valid TOML: arrays or inline tables nested too deeply",
+                    path=path, line=_too_deep(text)) from None
+
+
+_LONG_NUMBER = re.compile(r"[0-9_]{4300}")
+
+
+def _syntax_error(message: str, text: str) -> tuple[str, int | None]:
+    r"""The reason and line of a tomllib error; "end of document" is the last line.
+
+    >>> _syntax_error("Invalid value (at line 3, column 5)", "")
+    ('not valid TOML: Invalid value (column 5)', 3)
+    >>> _syntax_error("Invalid value (at end of document)", "a = 1\nb = ")
+    ('not valid TOML: Invalid value (at the end of the file)', 2)
+    """
+    match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    if match:
+        reason = message[: match.start()].rstrip() + f" (column {match.group(2)})"
+        return f"not valid TOML: {reason}", int(match.group(1))
+    if message.endswith("(at end of document)"):
+        reason = message.removesuffix("(at end of document)").rstrip()
+        return f"not valid TOML: {reason} (at the end of the file)", text.count("\n") + 1
+    return f"not valid TOML: {message}", None
+
+
+def _first_line(text: str, pattern: re.Pattern[str]) -> int | None:
+    """1-based line of the first match of ``pattern``, if any."""
+    match = pattern.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _too_deep(text: str, limit: int = 100) -> int | None:
+    r"""Line where brackets first nest deeper than ``limit`` (quotes are skipped roughly).
+
+    >>> _too_deep("a = 1\nb = [[[\n", limit=2)
+    2
+    """
+    depth, quote = 0, ""
+    for number, line in enumerate(text.split("\n"), start=1):
+        for char in line:
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "\"'":
+                quote = char
+            elif char in "[{":
+                depth += 1
+                if depth > limit:
+                    return number
+            elif char in "]}":
+                depth -= 1
+            elif char == "#":
+                break
+        quote = ""
+    return None
 
 
 def validate(

@@ -49,15 +49,20 @@ def explain(folder: str | Path, citizen_id: int) -> CitizenStory:
     manifest = read_manifest(folder)
     people = pq.read_table(folder / "citizens.parquet",
                            filters=[("citizen_id", "=", int(citizen_id))])
+    total = manifest["scenario"]["citizens"]
+    sample = manifest["ledger_sample"]
     if people.num_rows == 0:
-        total = manifest["scenario"]["citizens"]
+        if 0 <= citizen_id < total:
+            raise RunFolderError(
+                f"{folder}: citizen {citizen_id} is outside the run's seeded sample "
+                f"(--ledger-sample {sample}: {sample:.2%} of citizens have rows and a ledger); "
+                "the daily aggregates still count everyone")
         raise RunFolderError(f"{folder}: no citizen {citizen_id} (ids run from 0 to {total - 1})")
     row = {name: people[name][0].as_py() for name in people.column_names}
     ledger = pq.read_table(folder / "ledger.parquet",
                            filters=[("citizen_id", "=", int(citizen_id))])
     ledger = ledger.sort_by([("day", "ascending")])
     start = tomllib.loads((folder / "policy.toml").read_text())["score"]["start"]
-    sample = manifest["ledger_sample"]
     in_sample = sample >= 1.0 or uniform(
         manifest["seed"], LEDGER_SAMPLE, int(citizen_id), 0) < sample
     entries, score = [], start

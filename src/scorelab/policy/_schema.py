@@ -14,15 +14,22 @@ See docs/policy-language.md for every key with an example.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+# Bounds that keep every number inside the engine's int64 arithmetic: a score
+# (or grade min) within +-1e9, a count of days up to 1,000,000 (2,700 years,
+# longer than any run), points per cap or decay step within the 1e6 scale.
+ScoreValue = Annotated[int, Field(ge=-1_000_000_000, le=1_000_000_000)]
+DayCount = Annotated[int, Field(gt=0, le=1_000_000)]
+PointCount = Annotated[int, Field(gt=0, le=1_000_000)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Dated(_Strict):
@@ -50,6 +57,8 @@ class Dated(_Strict):
         if isinstance(raw, bool):
             raise ValueError("expected a number or a table of dates to numbers, got a boolean")
         if isinstance(raw, int | float):
+            if not math.isfinite(raw):
+                raise ValueError(f"expected a finite number, got {raw}")
             return cls(steps=((dt.date.min, float(raw)),))
         if isinstance(raw, dict) and raw:
             steps = []
@@ -60,6 +69,8 @@ class Dated(_Strict):
                     raise ValueError(f'"{key}" is not a date: expected "YYYY-MM-DD"') from None
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise ValueError(f'the value for "{key}" must be a number, got {value!r}')
+                if not math.isfinite(value):
+                    raise ValueError(f'the value for "{key}" must be a finite number, got {value}')
                 steps.append((start, float(value)))
             return cls(steps=tuple(sorted(steps)))
         raise ValueError(
@@ -99,17 +110,17 @@ class Meta(_Strict):
 class Decay(_Strict):
     """Every ``every_days`` days, a score away from the start moves ``points`` back toward it."""
 
-    points: int = Field(gt=0)
-    every_days: int = Field(gt=0)
+    points: PointCount
+    every_days: DayCount
     assumed: tuple[str, ...] = ()
 
 
 class Score(_Strict):
     """The scale: where everyone starts, and the bounds a score never leaves."""
 
-    start: int
-    floor: int
-    ceiling: int
+    start: ScoreValue
+    floor: ScoreValue
+    ceiling: ScoreValue
     decay: Decay | None = None
     assumed: tuple[str, ...] = ()
     source: str | None = None
@@ -119,7 +130,7 @@ class Grade(_Strict):
     """A grade band: scores from ``min`` up to the next better grade's ``min``."""
 
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9+\-]*$", max_length=16)
-    min: int
+    min: ScoreValue
     assumed: tuple[str, ...] = ()
     source: str | None = None
 
@@ -127,8 +138,8 @@ class Grade(_Strict):
 class Cap(_Strict):
     """At most ``max_points`` (absolute) from one rule per calendar window of ``period_days``."""
 
-    max_points: int = Field(gt=0)
-    period_days: int = Field(gt=0)
+    max_points: PointCount
+    period_days: DayCount
 
 
 class Rule(_Strict):
@@ -138,10 +149,10 @@ class Rule(_Strict):
     behaviour: Name
     points: Dated
     sensors: tuple[Name, ...] = Field(min_length=1)
-    expiry_days: int | None = Field(default=None, gt=0)
+    expiry_days: DayCount | None = None
     cap: Cap | None = None
     sets_grade: str | None = None
-    grade_days: int | None = Field(default=None, gt=0)
+    grade_days: DayCount | None = None
     source: str | None = None
     assumed: tuple[str, ...] = ()
 
@@ -155,9 +166,9 @@ class ListSpec(_Strict):
     entry_behaviours: tuple[Name, ...] = ()
     entry_sensors: tuple[Name, ...] = ()
     entry_when: str | None = None
-    duration_days: int | None = Field(default=None, gt=0)
+    duration_days: DayCount | None = None
     removed_on_compliance: bool = False
-    removal_delay_days: int = Field(default=0, ge=0)
+    removal_delay_days: int = Field(default=0, ge=0, le=1_000_000)
     source: str | None = None
     assumed: tuple[str, ...] = ()
 
@@ -180,7 +191,7 @@ class Reward(_Strict):
     service: Name
     when: str
     effect: str
-    value_yuan: float | None = Field(default=None, ge=0)
+    value_yuan: float | None = Field(default=None, ge=0, le=1_000_000_000)
     source: str | None = None
     assumed: tuple[str, ...] = ()
 

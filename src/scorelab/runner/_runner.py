@@ -51,7 +51,7 @@ from scorelab.runner._folder import prepare_output, publish, staging_of, write_m
 from scorelab.runner._outputs import citizens_table, daily_table, ledger_table
 from scorelab.runner._result import RunResult
 from scorelab.world._census import load_census
-from scorelab.world._population import BLOCK, PopulationTables, generate
+from scorelab.world._population import BLOCK, PopulationTables, generate, in_sample
 from scorelab.world._population import build_tables as population_tables
 from scorelab.world._scenario import LoadedScenario, load_scenario
 
@@ -208,7 +208,9 @@ def run(
         out: the run folder; None writes to a new temporary folder.
         chunk_size: citizens per unit of work (rounded up to whole blocks of 1,024).
         workers: local worker processes.
-        ledger_sample: share of citizens whose ledger entries are kept (1.0: all).
+        ledger_sample: share of citizens (a seeded sample) whose rows are kept in
+            ``citizens.parquet`` and ``ledger.parquet`` (1.0: everyone); daily aggregates
+            always cover everyone. Whole-country runs need a small sample.
         baseline: also simulate the same world and seed with no policy, and write its
             aggregates to ``baseline.parquet`` (to measure deterrence).
         checkpoint_every: save a checkpoint after this many chunks (the engine replays
@@ -294,6 +296,9 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int, backend: st
         for name, value in (("daily", matrix), ("baseline", base)):
             if value is not None:
                 matrices[name] = value if name not in matrices else matrices[name] + value
+        if request["ledger_sample"] < 1.0:  # the citizen table keeps the ledger's sample
+            keep = in_sample(meta.seed, people.citizen_id, request["ledger_sample"])
+            people, cit = people.subset(keep), cit[keep]
         checkpoint.write_part(staging, "citizens", index, citizens_table(
             people, cit, region_names=plan.census_regions,
             occupation_names=plan.job.population.occupation_names, grades=policy.grade_names,

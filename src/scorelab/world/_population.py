@@ -15,7 +15,7 @@ household; sex, age and occupation to the person. Ages are fixed for the run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from numba import njit
@@ -103,6 +103,19 @@ class Citizens:
 
     def __len__(self) -> int:
         return int(self.citizen_id.shape[0])
+
+    def subset(self, keep: np.ndarray) -> Citizens:
+        """The citizens where ``keep`` (a boolean mask) is true."""
+        return Citizens(*(getattr(self, f.name)[keep] for f in fields(self)))
+
+
+@njit(cache=True)
+def in_sample(seed: int, citizen_id: np.ndarray, rate: float) -> np.ndarray:
+    """The seeded sample of citizens kept in the per-citizen outputs (same as the ledger's)."""
+    keep = np.empty(citizen_id.shape[0], np.bool_)
+    for i in range(citizen_id.shape[0]):
+        keep[i] = rate >= 1.0 or rnd.uniform(seed, rnd.LEDGER_SAMPLE, citizen_id[i], 0) < rate
+    return keep
 
 
 def age_band_of(age: np.ndarray) -> np.ndarray:

@@ -5,6 +5,11 @@ behaviour of citizens. Every world parameter has a documented default in
 ``data/world-defaults.toml`` (with its source or marked as an assumption); a
 scenario file overrides only what it changes, by deep merge. Unknown keys are
 errors, so a typo never silently falls back to a default.
+
+Two optional parts serve calibration (``scorelab.calibration``): ``represents``
+in ``[scenario]`` (the real population the simulated citizens stand for, so a
+result scales by ``represents / citizens``) and a ``[calibration]`` table
+declaring free parameters (dotted keys of this schema) with prior ranges.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scorelab._errors import ScenarioError
 from scorelab._resources import data_path
@@ -22,10 +28,13 @@ from scorelab._toml import load_toml, locate, validate
 from scorelab.world._catalogue import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES, expected
 
 MAX_CITIZENS = 2_000_000_000
+#: the most acts of one behaviour a year that the busiest citizen may reach, after
+#: every multiplier: a bound on the engine's work per citizen-day.
+MAX_ACTS_PER_YEAR = 3650.0
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Meta(_Strict):
@@ -38,12 +47,15 @@ class Meta(_Strict):
     start_date: dt.date = dt.date(2018, 1, 1)
     seed: int = Field(default=0, ge=0, lt=2**63)
     census: str = "china-2020"
+    # the real population the citizens stand for (None: themselves); results scale
+    # by represents / citizens
+    represents: int | None = Field(default=None, gt=0, le=100 * MAX_CITIZENS)
 
 
 class Cameras(_Strict):
     """Street cameras as detectors: how many, how much they see, how often they err."""
 
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, le=10**12)
     reach: float = Field(gt=0)
     urban_share: float = Field(ge=0, le=1)
     recall: float = Field(ge=0, le=1)
@@ -115,7 +127,33 @@ class Appeals(_Strict):
     share_wrongful: float = Field(ge=0, le=1)
     overturn_true: float = Field(ge=0, le=1)
     overturn_wrongful: float = Field(ge=0, le=1)
-    delay_days: int = Field(ge=1)
+    delay_days: int = Field(ge=1, le=36_600)
+
+
+class FreeParameter(_Strict):
+    """A numeric scenario key that calibration may move within its prior range."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+    low: float
+    high: float
+    scale: Literal["log", "linear"] = "log"
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _range(self) -> FreeParameter:
+        if not self.low < self.high:
+            raise ValueError(f"low must be below high, got [{self.low}, {self.high}]")
+        if self.scale == "log" and self.low <= 0:
+            raise ValueError(f'a "log" scale needs low > 0, got {self.low}; or use "linear"')
+        return self
+
+
+class Calibration(_Strict):
+    """What ``scorelab calibrate`` may change, under which policy, with what budget."""
+
+    policy: str | None = None
+    parameters: tuple[FreeParameter, ...] = Field(min_length=1, max_length=16)
+    max_evaluations: int = Field(default=60, ge=1, le=100_000)
 
 
 class Scenario(_Strict):
@@ -130,6 +168,7 @@ class Scenario(_Strict):
     compliance: Compliance
     appeals: Appeals
     shaming: Shaming
+    calibration: Calibration | None = None
 
 
 @dataclass(frozen=True)
@@ -174,10 +213,13 @@ def load_scenario(
     data, text = load_toml(file_path, ScenarioError)
     merged = _merge(defaults, data)
     overrides = {"citizens": citizens, "days": days, "seed": seed}
-    merged["scenario"] = dict(merged.get("scenario", {}))
-    merged["scenario"].update({k: v for k, v in overrides.items() if v is not None})
+    if isinstance(merged.get("scenario"), dict):  # if not, validation says what is wrong
+        merged["scenario"] = {**merged["scenario"],
+                              **{k: v for k, v in overrides.items() if v is not None}}
     scenario = validate(Scenario, merged, path=file_path, text=text, error=ScenarioError)
     _check_sensors(scenario, file_path, text)
+    _check_world(scenario, file_path, text)
+    _check_free_parameters(scenario, file_path, text)
     digest = hashlib.sha256(
         (text + repr(sorted(overrides.items(), key=str))).encode("utf-8")
     ).hexdigest()
@@ -203,3 +245,49 @@ def _check_sensors(scenario: Scenario, path: Path, text: str) -> None:
                 fail(loc, f'unknown sensor "{sensor}": expected {expected(SENSOR_NAMES)}')
             if not 0 <= probability <= 1:
                 fail(loc, f"a detection probability must lie in [0, 1], got {probability}")
+
+
+def _check_world(scenario: Scenario, path: Path, text: str) -> None:
+    """The census must be shipped, the calendar must end, and rates must stay bounded."""
+
+    def fail(loc: tuple[str, ...], reason: str) -> None:
+        raise ScenarioError(reason, path=path, line=locate(text, loc), key=".".join(loc))
+
+    meta = scenario.scenario
+    censuses = tuple(sorted(p.name for p in data_path("census").iterdir() if p.is_dir()))
+    if meta.census not in censuses:
+        fail(("scenario", "census"), f'unknown census "{meta.census}": expected '
+             f"{expected(censuses)}")
+    if (dt.date.max - meta.start_date).days < meta.days - 1:
+        fail(("scenario", "start_date"), f"{meta.days} days from {meta.start_date} run past "
+             f"the last date a calendar holds ({dt.date.max})")
+    boost = 1.0 + scenario.deterrence.positive_max_boost
+    for name, spec in scenario.behaviours.items():
+        busiest = (spec.rate_per_year * max(1.0, spec.male_multiplier)
+                   * max(1.0, spec.urban_multiplier) * max(1.0, spec.elderly_multiplier)
+                   * (1.0 + abs(spec.income_slope)))
+        if busiest > MAX_ACTS_PER_YEAR:
+            fail(("behaviours", name, "rate_per_year"), f"with its multipliers the busiest "
+                 f"citizen would act {busiest:.4g} times a year; at most "
+                 f"{MAX_ACTS_PER_YEAR:g} are allowed")
+        if busiest * boost > MAX_ACTS_PER_YEAR:
+            fail(("deterrence", "positive_max_boost"), f"rewards could raise {name} to "
+                 f"{busiest * boost:.4g} acts a year for the busiest citizen; at most "
+                 f"{MAX_ACTS_PER_YEAR:g} are allowed")
+
+
+def _check_free_parameters(scenario: Scenario, path: Path, text: str) -> None:
+    """A free parameter must name a number of this schema, outside ``[scenario]``."""
+    if scenario.calibration is None:
+        return
+    tree = scenario.model_dump(exclude={"scenario", "calibration"})
+    for i, parameter in enumerate(scenario.calibration.parameters):
+        node: object = tree
+        for part in parameter.key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, bool) or not isinstance(node, float):
+            loc = ("calibration", "parameters", i, "key")
+            raise ScenarioError(
+                f'"{parameter.key}" is not a real-valued key of the scenario (outside '
+                "[scenario]); name one such as behaviours.judgment_default.rate_per_year",
+                path=path, line=locate(text, loc), key=f"calibration.parameters[{i}].key")

@@ -1,0 +1,270 @@
+"""Two runs side by side: the same measures for each, scaled so different sizes compare.
+
+Data flow::
+
+    run A, run B (complete folders) --audit_table--> whole-run rows of each
+        --_measures--> ComparisonRow(section, measure, unit, a, b) for everyone, and
+                       disparity ratios by sex and age
+        + the inputs that differ (policy, scenario keys, size, seed)
+        --> Comparison
+
+Counts of events are given per 100,000 citizens; shares of people as shares;
+disparities as ratios to each run's reference group. Behaviours are those
+either policy acts on (its rules, lists and shaming), plus all acts together.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import polars as pl
+
+from scorelab.audit._audit import audit_table
+from scorelab.runner._folder import read_manifest
+from scorelab.world import BEHAVIOURS, SENSORS, SERVICES
+
+PER_CITIZENS = 100_000
+DISPARITY_DIMENSIONS = ("sex", "age_band")
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    """One measure in both runs."""
+
+    section: str
+    measure: str
+    unit: str  # "share", "per 100k", "ratio", "points", "yuan", "change"
+    a: float
+    b: float
+
+    @property
+    def difference(self) -> float:
+        """B minus A."""
+        return self.b - self.a
+
+    @property
+    def relative_change(self) -> float:
+        """(B - A) / A; NaN when A is 0 or missing."""
+        return self.difference / self.a if self.a and not math.isnan(self.a) else math.nan
+
+    @property
+    def differs(self) -> bool:
+        """Whether the two values differ (two missing values do not)."""
+        if math.isnan(self.a) and math.isnan(self.b):
+            return False
+        return math.isnan(self.a) or math.isnan(self.b) or not math.isclose(self.a, self.b,
+                                                                           abs_tol=1e-12)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two runs compared: what differs in their inputs, and every measure in both."""
+
+    run_a: Path
+    run_b: Path
+    manifest_a: dict[str, Any]
+    manifest_b: dict[str, Any]
+    inputs: tuple[tuple[str, str, str], ...]
+    rows: tuple[ComparisonRow, ...]
+    audit_a: pl.DataFrame = field(repr=False)
+    audit_b: pl.DataFrame = field(repr=False)
+    out: Path | None = None
+
+    def differences(self) -> list[ComparisonRow]:
+        """The rows whose values differ between the runs."""
+        return [row for row in self.rows if row.differs]
+
+    def row(self, measure: str) -> ComparisonRow:
+        """The row of a measure, by its name.
+
+        Raises:
+            KeyError: no such measure.
+        """
+        for row in self.rows:
+            if row.measure == measure:
+                return row
+        raise KeyError(f"no measure {measure!r}: see Comparison.rows for the names")
+
+
+class _Run:
+    """Whole-run values of one run for everyone, read from its audit table."""
+
+    def __init__(self, audit: pl.DataFrame, policy: dict[str, Any]) -> None:
+        whole = audit.filter(pl.col("day").is_null())
+        everyone = whole.filter(pl.col("dimension") == "all")
+        self.values = dict(zip(everyone["metric"], everyone["value"], strict=True))
+        self.whole = whole
+        self.population = float(everyone.filter(pl.col("metric") == "share_denied")
+                                ["population"][0])
+        last = audit.filter((pl.col("dimension") == "all") & (pl.col("day") == pl.col("day").max()))
+        self.last_day = dict(zip(last["metric"], last["value"], strict=True))
+        self.policy = policy
+
+    def get(self, metric: str) -> float:
+        value = self.values.get(metric)
+        return math.nan if value is None else float(value)
+
+    def per_citizens(self, metric: str) -> float:
+        return self.get(metric) * PER_CITIZENS / self.population
+
+    def summed(self, prefix: str, names: Iterable[str]) -> float:
+        return sum(self.values.get(f"{prefix}_{n}", 0.0) for n in names)
+
+    def ratio(self, outcome: str, dimension: str, group: str) -> float:
+        rows = self.whole.filter((pl.col("metric") == f"disparity_{outcome}")
+                                 & (pl.col("dimension") == dimension) & (pl.col("group") == group))
+        return float(rows["value"][0]) if rows.height else math.nan
+
+    def acted_on(self) -> set[str]:
+        """Behaviours the policy acts on: its rules, list entries and shaming."""
+        found = {r.get("behaviour") for r in self.policy.get("rules", [])}
+        for spec in self.policy.get("lists", {}).values():
+            found |= set(spec.get("entry_behaviours", []))
+        found |= set(self.policy.get("shaming", {}).get("behaviours", []))
+        return {b for b in found if b}
+
+
+class _Measure(NamedTuple):
+    section: str
+    name: str
+    unit: str
+    read: Callable[[_Run], float]
+
+
+def _measures(a: _Run, b: _Run) -> list[_Measure]:
+    """Every measure, in report order, with how to read it from one run."""
+    per = f"per {PER_CITIZENS // 1000}k"
+    def in_either(metric: str) -> bool:
+        return a.get(metric) > 0 or b.get(metric) > 0
+
+    def per_citizens(prefix: str, names: Iterable[str]) -> Callable[[_Run], float]:
+        return lambda r: r.summed(prefix, names) * PER_CITIZENS / r.population
+
+    out = [_Measure("scores", "mean score at the end", "points",
+                    lambda r: r.last_day.get("score_mean", math.nan))]
+    lists = sorted({m.removeprefix("share_listed_") for r in (a, b) for m in r.values
+                    if m.startswith("share_listed_")})
+    for name in lists:
+        out += [_Measure("lists", f"on the list '{name}' at the end", "share",
+                         lambda r, n=name: r.get(f"share_listed_{n}")),
+                _Measure("lists", f"entries to the list '{name}'", per,
+                         lambda r, n=name: r.per_citizens(f"list_entries_{n}"))]
+    out += [_Measure("sanctions", "people denied a service", "share",
+                     lambda r: r.get("share_denied")),
+            _Measure("sanctions", "service denials", per, per_citizens("denied", SERVICES))]
+    out += [_Measure("sanctions", f"denials: {s}", per,
+                     lambda r, s=s: r.per_citizens(f"denied_{s}"))
+            for s in SERVICES if in_either(f"denied_{s}")]
+    out += [_Measure("wrongful", "records", per, per_citizens("records_by", SENSORS)),
+            _Measure("wrongful", "wrongful records", per,
+                     per_citizens("wrongful_records_by", SENSORS))]
+    out += [_Measure("wrongful", f"wrongful records: {s}", per,
+                     lambda r, s=s: r.per_citizens(f"wrongful_records_by_{s}"))
+            for s in SENSORS if in_either(f"wrongful_records_by_{s}")]
+    out += [
+        _Measure("wrongful", "people with a wrongful record", "share",
+                 lambda r: r.get("share_wrongfully_recorded")),
+        _Measure("wrongful", "people sanctioned only because of a false record", "share",
+                 lambda r: r.get("share_wrongfully_sanctioned")),
+        _Measure("wrongful", "denials only because of a false record", per,
+                 per_citizens("wrongful_denied", SERVICES)),
+        _Measure("wrongful", "shown on public screens", per, lambda r: r.per_citizens("shamed")),
+        _Measure("wrongful", "shown for a false match", per,
+                 lambda r: r.per_citizens("wrongful_shamed")),
+        _Measure("wrongful", "people shown on public screens", "share",
+                 lambda r: r.get("share_shamed")),
+        _Measure("behaviour", "acts of all kinds", per, per_citizens("acts", BEHAVIOURS)),
+    ]
+    for bh in [x for x in BEHAVIOURS if x in a.acted_on() | b.acted_on()]:
+        out += [
+            _Measure("behaviour", f"acts: {bh}", per,
+                     lambda r, bh=bh: r.per_citizens(f"acts_{bh}")),
+            _Measure("behaviour", f"records: {bh}", per,
+                     lambda r, bh=bh: r.per_citizens(f"records_{bh}")),
+            _Measure("behaviour", f"unseen: {bh}", "share",
+                     lambda r, bh=bh: r.get(f"unseen_share_{bh}")),
+            _Measure("behaviour", f"change against no policy: {bh}", "change",
+                     lambda r, bh=bh: r.get(f"act_change_{bh}")),
+        ]
+    out += [
+        _Measure("rewards", "rewards per person", "yuan",
+                 lambda r: r.get("rewards_yuan_per_person")),
+        _Measure("rewards", "people rewarded", "share", lambda r: r.get("share_rewarded")),
+        _Measure("appeals", "appeals", per, lambda r: r.per_citizens("appeals")),
+        _Measure("appeals", "appeals won", per, lambda r: r.per_citizens("overturned")),
+    ]
+    return out + _disparity_measures(a, b)
+
+
+def _disparity_measures(a: _Run, b: _Run) -> list[_Measure]:
+    """Ratios of every non-reference group by sex and age with a ratio in either run."""
+    rows = pl.concat([r.whole for r in (a, b)]).filter(
+        pl.col("metric").str.starts_with("disparity_")
+        & pl.col("dimension").is_in(DISPARITY_DIMENSIONS) & (pl.col("group") != pl.col("reference"))
+        & pl.col("value").is_not_nan())
+    keys = rows.select(outcome=pl.col("metric").str.replace("^disparity_", ""),
+                       dimension="dimension", group="group").unique(maintain_order=True)
+    return [_Measure("disparities", f"{outcome} ratio: {group} ({dimension})", "ratio",
+                     lambda r, o=outcome, d=dimension, g=group: r.ratio(o, d, g))
+            for outcome, dimension, group in keys.iter_rows()]
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out |= _flatten(value, f"{prefix}{key}.")
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _inputs(folder_a: Path, a: dict[str, Any], folder_b: Path,
+            b: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
+    """What the two runs were given: policy, size, seed, and every scenario key that differs."""
+    rows = [("policy", f"{a['policy']['id']} ({a['policy']['sha256'][:10]})",
+             f"{b['policy']['id']} ({b['policy']['sha256'][:10]})"),
+            ("scenario", a["scenario"]["name"], b["scenario"]["name"])]
+    for key in ("citizens", "days", "start_date"):
+        rows.append((key, str(a["scenario"][key]), str(b["scenario"][key])))
+    rows.append(("seed", str(a["seed"]), str(b["seed"])))
+    rows.append(("baseline", str(a.get("baseline", False)), str(b.get("baseline", False))))
+    scenario_a, scenario_b = (_flatten(tomllib.loads((f / "scenario.toml").read_text()))
+                              if (f / "scenario.toml").is_file() else {}
+                              for f in (folder_a, folder_b))
+    for key in sorted(set(scenario_a) | set(scenario_b)):
+        if key.startswith("scenario.") or scenario_a.get(key) == scenario_b.get(key):
+            continue
+        rows.append((key, str(scenario_a.get(key, "(default)")),
+                     str(scenario_b.get(key, "(default)"))))
+    return tuple(rows)
+
+
+def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
+    """Compare two finished runs measure by measure.
+
+    Args:
+        run_a: the first run folder (A).
+        run_b: the second run folder (B); differences read B minus A.
+
+    Returns:
+        The comparison, with no HTML written (see ``scorelab.compare``).
+
+    Raises:
+        RunFolderError: a folder is missing or not a complete run.
+    """
+    folder_a, folder_b = Path(run_a), Path(run_b)
+    manifest_a, manifest_b = read_manifest(folder_a), read_manifest(folder_b)
+    audits = [audit_table(f, by=()) for f in (folder_a, folder_b)]
+    policies = [tomllib.loads((f / "policy.toml").read_text()) for f in (folder_a, folder_b)]
+    a, b = _Run(audits[0], policies[0]), _Run(audits[1], policies[1])
+    rows = tuple(ComparisonRow(m.section, m.name, m.unit, float(m.read(a)), float(m.read(b)))
+                 for m in _measures(a, b))
+    return Comparison(folder_a, folder_b, manifest_a, manifest_b,
+                      _inputs(folder_a, manifest_a, folder_b, manifest_b), rows,
+                      audits[0], audits[1])

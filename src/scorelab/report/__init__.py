@@ -1,0 +1,18 @@
+"""Reports people can read: a run's HTML report and audit table, and two runs compared.
+
+``scorelab.report(folder)`` (``scorelab report DIR``) writes ``audit.parquet`` and
+``report.html`` into a finished run folder; ``write_audit_and_report(folder,
+manifest)`` does the same without reading the manifest, for the runner's staging
+folder. ``scorelab.compare(a, b)`` (``scorelab compare A B``) prints and writes
+the differences between two runs.
+
+Note: ``scorelab.report`` is the function once ``scorelab`` is imported, so
+import names from this package with ``from scorelab.report import ...``.
+"""
+
+from __future__ import annotations
+
+from scorelab.report._compare import compare
+from scorelab.report._report import report, write_audit_and_report
+
+__all__ = ["compare", "report", "write_audit_and_report"]

@@ -1,0 +1,149 @@
+"""``scorelab compare A B``: two runs measured side by side, as a page people can read.
+
+Data flow::
+
+    run A, run B --compare_runs--> Comparison (inputs, measures)
+                 --comparison_page--> a self-contained HTML page: what differs in the
+                   inputs, every measure that differs, and charts of A against B
+                   (events per 100,000 citizens, over time, by behaviour, disparities)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import plotly.graph_objects as go
+import polars as pl
+
+from scorelab.audit._comparison import PER_CITIZENS, Comparison, ComparisonRow, compare_runs
+from scorelab.audit._files import write_atomically
+from scorelab.audit._rates import FAIR_HIGH, FAIR_LOW
+from scorelab.report import _charts as charts
+from scorelab.report._data import cumulative
+from scorelab.report._html import Html, figure, page, paragraph, section, table
+from scorelab.report._terminal import format_change, format_difference, format_value, label
+
+#: Per-day events drawn over time (cumulated, per 100,000 citizens) when either run has them.
+TIME_MEASURES = {"denied": "service denials", "wrongful_records": "wrongful records",
+                 "wrongful_denied": "denials only because of a false record",
+                 "shamed": "shown on public screens", "wrongful_shamed": "shown for a false match"}
+
+
+def compare(run_a: str | Path, run_b: str | Path, *, out: str | Path | None = None) -> Comparison:
+    """Compare two finished runs: print-ready measures and an HTML page (``scorelab compare``).
+
+    Args:
+        run_a: the first run folder (A).
+        run_b: the second run folder (B); differences read B minus A.
+        out: the HTML file to write; None writes ``compare-<A>-vs-<B>.html`` beside run A.
+
+    Returns:
+        The comparison, with ``out`` set to the page written.
+
+    Raises:
+        RunFolderError: a folder is missing or not a complete run.
+    """
+    comparison = compare_runs(run_a, run_b)
+    path = Path(out) if out is not None else (
+        comparison.run_a.resolve().parent
+        / f"compare-{comparison.run_a.name}-vs-{comparison.run_b.name}.html")
+    html = comparison_page(comparison)
+    write_atomically(path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    return dataclasses.replace(comparison, out=path)
+
+
+def comparison_page(comparison: Comparison) -> str:
+    """The whole comparison page as a string."""
+    name_a = label(comparison.run_a.name, comparison.manifest_a)
+    name_b = label(comparison.run_b.name, comparison.manifest_b)
+    inputs = table(["input", "A", "B"], [list(row) for row in comparison.inputs],
+                   flagged=[a != b for _, a, b in comparison.inputs])
+    differences = comparison.differences()
+    rows = [[r.section, r.measure, r.unit, format_value(r.a, r.unit), format_value(r.b, r.unit),
+             format_difference(r), format_change(r)] for r in differences]
+    measures = table(["section", "measure", "unit", "A", "B", "B − A", "change"], rows,
+                     numeric=[3, 4, 5, 6])
+    equal = len(comparison.rows) - len(differences)
+    body = [
+        section("inputs", "What differs in the inputs",
+                paragraph(f"A: {name_a}. B: {name_b}. Rows in red differ."), inputs),
+        section("measures", "Measures that differ", paragraph(
+            f"Events per {PER_CITIZENS:,} citizens, so runs of different sizes compare; "
+            f"shares are of people; ratios are to each run's reference group. {equal} other "
+            "measures are equal in both runs."), measures),
+        section("charts", "A against B", *_charts(comparison)),
+    ]
+    subtitle = [f"A: {name_a}", f"B: {name_b}"]
+    nav = [("inputs", "Inputs"), ("measures", "Measures"), ("charts", "Charts")]
+    return page("scorelab comparison", subtitle, nav, body)
+
+
+def _charts(comparison: Comparison) -> list[Html]:
+    """Charts of A against B; a sentence when there is nothing to draw."""
+    parts: list[Html] = []
+    events = [r for r in comparison.rows if r.unit.startswith("per ")
+              and r.section in ("lists", "sanctions", "wrongful") and (r.a > 0 or r.b > 0)]
+    if events:
+        fig = charts.bars(f"Events per {PER_CITIZENS:,} citizens", [r.measure for r in events],
+                          {"A": [r.a for r in events], "B": [r.b for r in events]},
+                          y_title=f"per {PER_CITIZENS:,} citizens")
+        fig.update_yaxes(type="log")
+        parts.append(figure(fig, "events", height=460))
+    for metric, title in TIME_MEASURES.items():
+        series = {name: _cumulated(audit, manifest, metric) for name, audit, manifest in
+                  (("A", comparison.audit_a, comparison.manifest_a),
+                   ("B", comparison.audit_b, comparison.manifest_b))}
+        if any(values and values[1][-1] > 0 for values in series.values()):
+            fig = go.Figure([go.Scatter(x=dates, y=values, mode="lines", name=name)
+                             for name, (dates, values) in series.items()])
+            fig.update_layout(title=f"{title.capitalize()} per {PER_CITIZENS:,} citizens, "
+                              "cumulated", hovermode="x unified")
+            parts.append(figure(fig, f"time-{metric}"))
+    acts = [r for r in comparison.rows if r.measure.startswith("acts: ")]
+    if acts:
+        parts.append(figure(charts.bars(
+            f"Acts per {PER_CITIZENS:,} citizens", [r.measure.removeprefix("acts: ")
+                                                     for r in acts],
+            {"A": [r.a for r in acts], "B": [r.b for r in acts]}), "acts"))
+    ratios = [r for r in comparison.rows if r.unit == "ratio" and r.differs]
+    if ratios:
+        parts.append(figure(_ratio_pairs(ratios), "disparities",
+                            height=charts.figure_height(len(ratios))))
+    if not parts:
+        parts.append(paragraph("Nothing happened in either run that can be drawn."))
+    return parts
+
+
+def _cumulated(audit: pl.DataFrame, manifest: dict, metric: str) -> tuple[list, list[float]]:
+    """(dates, cumulative count per 100,000 citizens) of a per-day metric for everyone."""
+    rows = audit.filter((pl.col("metric") == metric) & (pl.col("dimension") == "all")
+                        & pl.col("day").is_not_null()).sort("day")
+    if rows.height == 0:
+        return [], []
+    start = dt.date.fromisoformat(manifest["scenario"]["start_date"])
+    dates = [start + dt.timedelta(days=int(d)) for d in rows["day"]]
+    scale = PER_CITIZENS / float(rows["population"][0])
+    return dates, [v * scale for v in cumulative(rows["value"].to_list())]
+
+
+def _ratio_pairs(rows: list[ComparisonRow]) -> go.Figure:
+    """Disparity ratios of A and B side by side, log axis, the fair band shaded."""
+    labels = [r.measure.replace(" ratio: ", ": ") for r in rows]
+
+    def drawable(value: float) -> float | None:  # a log axis cannot show 0 or a missing ratio
+        return value if value > 0 else None
+
+    fig = go.Figure([
+        go.Scatter(x=[drawable(r.a) for r in rows], y=labels, mode="markers", name="A",
+                   marker={"size": 9, "symbol": "circle"}),
+        go.Scatter(x=[drawable(r.b) for r in rows], y=labels, mode="markers", name="B",
+                   marker={"size": 9, "symbol": "diamond"}),
+    ])
+    fig.add_vrect(x0=FAIR_LOW, x1=FAIR_HIGH, fillcolor="rgba(27,127,59,0.12)", line_width=0)
+    fig.update_layout(title="Disparities that differ: ratio to the reference group",
+                      xaxis_title="ratio (log scale)")
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(autorange="reversed")
+    return fig

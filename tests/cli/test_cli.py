@@ -75,3 +75,12 @@ def test_a_shipped_policy_runs_by_id_or_file_name(tmp_path, name):
     result = runner.invoke(app, ["run", name, "--citizens", "1000", "--days", "5", "--out",
                                  str(tmp_path / name)])
     assert result.exit_code == 0, result.output
+
+
+def test_an_output_folder_that_cannot_be_created_is_one_clear_line(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = runner.invoke(app, ["run", "rongcheng", "--citizens", "1000", "--days", "5",
+                                 "--out", str(blocker / "run")])
+    assert result.exit_code == 2
+    assert "cannot create" in result.output

@@ -8,9 +8,9 @@ shrinks with the group's size. The intervals here measure that noise:
   inside [0, 1] and behaves well for rare events, unlike the normal interval;
 * a ratio of two shares (a group against the reference group): the Katz
   log interval, ``exp(log(ratio) +- z * sqrt(1/x1 - 1/n1 + 1/x2 - 1/n2))``
-  (Katz et al. 1978), with 0.5 added to every cell of both 2x2 tables when a
-  count is zero (Haldane-Anscombe), so a group with no events still gets an
-  upper bound.
+  (Katz et al. 1978); when the group has no case, 0.5 is added to every cell
+  of both 2x2 tables (Haldane-Anscombe) for the upper bound, and the lower
+  bound is 0.
 
 The Aequitas convention flags a ratio outside [0.8, 1.25] (the four-fifths
 rule and its inverse).
@@ -77,8 +77,8 @@ def rate_ratio(
     (1.5, 0.858, 2.623)
     >>> ratio, low, high = rate_ratio(np.array([0]), np.array([500]),
     ...                               np.array([10]), np.array([500]))
-    >>> float(ratio[0]), float(low[0]) > 0, round(float(high[0]), 3)
-    (0.0, True, 0.81)
+    >>> float(ratio[0]), float(low[0]), round(float(high[0]), 3)
+    (0.0, 0.0, 0.81)
     """
     x1, n1 = np.asarray(count, float), np.asarray(population, float)
     x2, n2 = np.asarray(reference_count, float), np.asarray(reference_population, float)
@@ -91,7 +91,8 @@ def rate_ratio(
         c, d = np.where(zero, x2 + 0.5, x2), np.where(zero, n2 + 1.0, n2)
         centre = np.log((a / b) / (c / d))
         spread = z * np.sqrt(1 / a - 1 / b + 1 / c - 1 / d)
-    low = np.where(valid, np.exp(centre - spread), np.nan)
+    # A group with no case has ratio 0, and 0 is then the natural lower bound.
+    low = np.where(valid, np.where(x1 == 0, 0.0, np.exp(centre - spread)), np.nan)
     high = np.where(valid, np.exp(centre + spread), np.nan)
     return ratio, low, high
 

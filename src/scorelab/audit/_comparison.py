@@ -99,8 +99,9 @@ class _Run:
         everyone = whole.filter(pl.col("dimension") == "all")
         self.values = dict(zip(everyone["metric"], everyone["value"], strict=True))
         self.whole = whole
-        self.population = float(everyone.filter(pl.col("metric") == "share_denied")
-                                ["population"][0])
+        # From the daily aggregates (which count everyone), not from the citizen table,
+        # which may hold only the run's ledger sample.
+        self.population = float(everyone.filter(pl.col("metric") == "shamed")["population"][0])
         last = audit.filter((pl.col("dimension") == "all") & (pl.col("day") == pl.col("day").max()))
         self.last_day = dict(zip(last["metric"], last["value"], strict=True))
         self.policy = policy

@@ -14,6 +14,10 @@ dimension's order), the default of Aequitas ("majority"): a ratio then reads "ho
 much more often than most people". Shares count people, not events: a person
 denied a train ticket ten times is one denied person. Combinations of dimensions
 ("sex+age_band") are groups of their own, labelled ``"female & 60-74"``.
+
+When a run keeps only a seeded sample of citizens (``ledger_sample`` < 1), the
+citizen table is that sample: shares are then estimates, ``population`` is the
+group's size in the sample, and the intervals cover the sampling too.
 """
 
 from __future__ import annotations

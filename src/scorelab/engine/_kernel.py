@@ -642,14 +642,15 @@ def run_chunk(T, H, citizen_id, household_id, sex, age, region, urban, income, o
         occupation: occupation index.
 
     Returns:
-        matrix (D+1, G, W) int64: per day, group and column of ``T.layout``; columns from
+        matrix (D+1, W, G) int64: per day, column of ``T.layout`` and group; columns from
         ``layout.hist`` on hold day-to-day changes. citizens (n, 18) int64 (see
         CITIZEN_COLUMNS); ledger (entries, 9) int64 (see LEDGER_COLUMNS).
     """
     n = citizen_id.shape[0]
-    matrix = np.zeros((T.days + 1, T.n_groups, T.layout.width), np.int64)
+    matrix = np.zeros((T.days + 1, T.layout.width, T.n_groups), np.int64)
     flush_at = 1 << 20
-    order = np.empty(0, np.int64)
+    sorted_key = np.empty(0, np.int64)
+    sorted_amt = np.empty(0, np.int64)
     per_day = np.empty(T.days + 2, np.int64)
     ev_t = np.empty(256)
     ev_d = np.empty((256, 4), np.int64)
@@ -674,9 +675,10 @@ def run_chunk(T, H, citizen_id, household_id, sex, age, region, urban, income, o
         _finish_household(H)
         first += k
         if H.cnt[LOG] >= flush_at or first >= n:
-            if order.shape[0] < H.cnt[LOG]:
-                order = np.empty(H.log_key.shape[0], np.int64)
-            flush(H, matrix, T.group_offsets, order, per_day)
+            if sorted_key.shape[0] < H.cnt[LOG]:
+                sorted_key = np.empty(H.log_key.shape[0], np.int64)
+                sorted_amt = np.empty(H.log_key.shape[0], np.int64)
+            flush(H, matrix, T.group_offsets, sorted_key, sorted_amt, per_day)
     return matrix, H.cit, H.ledger[: H.cnt[LEDGER]].copy()
 
 

@@ -89,11 +89,13 @@ def count(H, day, m, col, amount):
 
 
 @njit(cache=True)
-def flush(H, matrix, offsets, order, per_day):
-    """Add logged entries to ``matrix`` (days, groups, columns), sorted by day first.
+def flush(H, matrix, offsets, sorted_key, sorted_amt, per_day):
+    """Add logged entries to ``matrix`` (days, columns, groups), sorted by day first.
 
-    A counting sort by day keeps each day's slab of the matrix hot while its
-    entries are added to the seven groups each citizen belongs to.
+    A counting sort moves the entries into day order (sequential reads, one
+    write stream per day); they are then added in that order, so each day's
+    slab of the matrix stays in cache, and the seven groups of one entry lie in
+    one row of a column.
     """
     n = H.cnt[LOG]
     log_key, log_amt = H.log_key, H.log_amt
@@ -103,22 +105,23 @@ def flush(H, matrix, offsets, order, per_day):
     for d in range(1, per_day.shape[0]):
         per_day[d] += per_day[d - 1]
     for i in range(n):
-        d = log_key[i] >> 40
-        order[per_day[d]] = i
-        per_day[d] += 1
-    for j in range(n):
-        i = order[j]
         key = log_key[i]
-        day = key >> 40
-        col = (key >> 20) & 0xFFFFF
-        amount = log_amt[i]
-        matrix[day, 0, col] += amount
-        matrix[day, offsets[1] + (key & 1), col] += amount
-        matrix[day, offsets[2] + ((key >> 1) & 7), col] += amount
-        matrix[day, offsets[3] + ((key >> 4) & 63), col] += amount
-        matrix[day, offsets[4] + ((key >> 10) & 1), col] += amount
-        matrix[day, offsets[5] + ((key >> 11) & 15), col] += amount
-        matrix[day, offsets[6] + ((key >> 15) & 31), col] += amount
+        d = key >> 40
+        at = per_day[d]
+        sorted_key[at] = key
+        sorted_amt[at] = log_amt[i]
+        per_day[d] = at + 1
+    for j in range(n):
+        key = sorted_key[j]
+        amount = sorted_amt[j]
+        row = matrix[key >> 40, (key >> 20) & 0xFFFFF]
+        row[0] += amount
+        row[offsets[1] + (key & 1)] += amount
+        row[offsets[2] + ((key >> 1) & 7)] += amount
+        row[offsets[3] + ((key >> 4) & 63)] += amount
+        row[offsets[4] + ((key >> 10) & 1)] += amount
+        row[offsets[5] + ((key >> 11) & 15)] += amount
+        row[offsets[6] + ((key >> 15) & 31)] += amount
     H.cnt[LOG] = 0
 
 

@@ -37,8 +37,18 @@ class ReportData:
 
     @property
     def population(self) -> int:
-        """Citizens in the run."""
+        """Citizens in the run (from the daily aggregates, which count everyone)."""
+        return self._population
+
+    @property
+    def sample_size(self) -> int:
+        """Citizens in ``citizens.parquet``: everyone, or the run's seeded ledger sample."""
         return int(self.tables.citizens.height)
+
+    @property
+    def sampled(self) -> bool:
+        """Whether per-person figures come from a sample of the citizens."""
+        return self.sample_size < self.population
 
     @property
     def dates(self) -> list[dt.date]:
@@ -63,10 +73,13 @@ class ReportData:
                                      & (pl.col("group") == group))
         return float(rows["value"][0]) if rows.height else math.nan
 
-    def count(self, metric: str) -> float:
-        """The people counted by a ``share_*`` metric for everyone (NaN when absent)."""
-        rows = self.whole_run.filter((pl.col("metric") == metric) & (pl.col("dimension") == "all"))
-        return float(rows["count"][0]) if rows.height else math.nan
+    def people(self, metric: str) -> float:
+        """People with a ``share_*`` outcome among everyone: the share times the population.
+
+        Exact when the citizen table holds everyone; an estimate from the seeded
+        sample otherwise (NaN when the audit has no such row).
+        """
+        return self.value(metric) * self.population
 
     def metric_rows(self, metric: str, dimensions: tuple[str, ...]) -> pl.DataFrame:
         """Whole-run rows of one metric for the given dimensions, in dimension order."""
@@ -83,6 +96,7 @@ class ReportData:
         object.__setattr__(self, "_whole_run", self.audit.filter(pl.col("day").is_null()))
         everyone = self.tables.daily.filter(pl.col("dimension").cast(pl.String) == "all")
         object.__setattr__(self, "_dates", everyone.sort("day")["date"].to_list())
+        object.__setattr__(self, "_population", int(everyone["population"][0]))
 
 
 def read_policy(folder: Path) -> dict[str, Any]:

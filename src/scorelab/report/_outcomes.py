@@ -55,7 +55,7 @@ def rewards_section(data: ReportData) -> Html:
     rows = [[s, number(data.value(f"discounted_{s}")), number(data.value(f"reward_yuan_{s}"))]
             for s in used]
     parts: list[object] = [
-        paragraph(f"{number(data.count('share_rewarded'))} people "
+        paragraph(f"{number(data.people('share_rewarded'))} people "
                   f"({percent(data.value('share_rewarded'))}) received "
                   f"{number(total(data, 'reward_yuan', SERVICES))} yuan of rewards; a use on "
                   "better terms whose value the policy does not state counts as 0 yuan."),

@@ -39,16 +39,16 @@ def summary_section(data: ReportData) -> Html:
     people = data.population
     records, wrongful = total(data, "records_by", SENSORS), total(data, "wrongful_records_by",
                                                                  SENSORS)
-    items = [(f"{number(data.count(f'share_listed_{name}'))}",
+    items = [(f"{number(data.people(f'share_listed_{name}'))}",
               f"on the list '{name}' at the end ({percent(data.value(f'share_listed_{name}'))})")
              for name in data.lists]
     items += [
-        (number(data.count("share_denied")),
+        (number(data.people("share_denied")),
          f"people denied a service ({percent(data.value('share_denied'))})"),
-        (number(data.count("share_wrongfully_sanctioned")),
+        (number(data.people("share_wrongfully_sanctioned")),
          "people sanctioned only because of a false record"),
         (number(wrongful), f"wrongful records, of {number(records)}"),
-        (number(data.count("share_shamed")), "people shown on public screens"),
+        (number(data.people("share_shamed")), "people shown on public screens"),
         (number(data.value("rewards_yuan_per_person") * people), "yuan of rewards"),
         (percent(total(data, "unseen_acts", BEHAVIOURS) / max(total(data, "acts", BEHAVIOURS),
                                                                1)),
@@ -64,7 +64,13 @@ def summary_section(data: ReportData) -> Html:
     boundary = paragraph(
         "Every citizen here is synthetic, drawn from published census marginals; no real "
         "person's data was used. Numbers describe the model, not China.", note=True)
-    return section("summary", "Summary", intro, cards(items),
+    sample = paragraph(
+        f"Figures about people (how many were listed, denied or wronged, disparities, "
+        f"stories) are estimated from the run's seeded sample of {number(data.sample_size)} "
+        f"citizens ({percent(data.sample_size / people)}); their intervals account for it. "
+        "Counts of events come from the daily aggregates, which count everyone.",
+        note=True) if data.sampled else ""
+    return section("summary", "Summary", intro, sample, cards(items),
                    tag("h3", "Findings"), tag("ul", *findings(data, records, wrongful),
                                               class_="findings"), boundary)
 
@@ -72,7 +78,7 @@ def summary_section(data: ReportData) -> Html:
 def findings(data: ReportData, records: float, wrongful: float) -> list[Html]:
     """A few sentences stating the audit's main results."""
     out = []
-    denied, wrongly = data.count("share_denied"), data.count("share_wrongfully_sanctioned")
+    denied, wrongly = data.people("share_denied"), data.people("share_wrongfully_sanctioned")
     if denied > 0:
         out.append(tag("li", f"{number(denied)} people were denied a service at least once; "
                    f"{number(total(data, 'denied', SERVICES))} denials in all."))
@@ -131,7 +137,7 @@ def lists_section(data: ReportData) -> Html:
         spec = data.policy.get("lists", {}).get(name, {})
         parts.append(tag("h3", f"{spec.get('title', name)} ({name})"))
         parts.append(paragraph(
-            f"{number(data.count(f'share_listed_{name}'))} people "
+            f"{number(data.people(f'share_listed_{name}'))} people "
             f"({percent(data.value(f'share_listed_{name}'))}) are on the list at the end; "
             f"{number(data.value(f'list_entries_{name}'))} entries and "
             f"{number(data.value(f'list_exits_{name}'))} exits during the run."))
@@ -177,7 +183,7 @@ def wrongful_section(data: ReportData) -> Html:
                                      series, y_title="count"), "wrongful-time"))
     for metric, title in (("share_wrongfully_recorded", "With a wrongful record"),
                           ("share_wrongfully_sanctioned", "Sanctioned only because of one")):
-        if data.count(metric) > 0:
+        if data.people(metric) > 0:
             rows_ = data.metric_rows(metric, (*charts.CHART_DIMENSIONS, "sex+age_band"))
             parts.append(figure(charts.group_shares(f"{title}, by group (95% Wilson intervals)",
                                                     rows_), metric,

@@ -41,9 +41,12 @@ QUANTILES = (0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99)
 
 
 def levels(matrix: np.ndarray, layout: Layout) -> np.ndarray:
-    """Cumulate the change columns over days, leaving event counters as they are."""
-    out = matrix[:-1].copy()
-    out[:, :, layout.hist:] = np.cumsum(matrix[:-1, :, layout.hist:], axis=0)
+    """Per (day, group, column): change columns cumulated over days, counters as they are.
+
+    ``matrix`` is the engine's (days + 1, columns, groups) array.
+    """
+    out = matrix[:-1].transpose(0, 2, 1).copy()
+    out[:, :, layout.hist:] = np.cumsum(out[:, :, layout.hist:], axis=0)
     return out
 
 

@@ -58,7 +58,7 @@ def test_killed_run_resumes_to_identical_files(uninterrupted, tmp_path, attempt)
     if out.exists() and (out / "manifest.json").exists():
         pytest.skip("the run finished before it could be killed")
     with pytest.raises(scorelab.RunFolderError, match="incomplete"):
-        scorelab.RunResult(out).manifest
+        scorelab.runner.read_manifest(out)
     resumed = subprocess.run(_scorelab("run", "--resume", str(out)), capture_output=True,
                              text=True)
     assert resumed.returncode == 0, resumed.stderr

@@ -534,9 +534,26 @@ def _act(T, H, m, b, c, time, urban):
 
 
 @njit(cache=True)
+def _time_order(ev_t, n_ev, H):
+    """Indices of the first ``n_ev`` events by time (insertion sort: households have few)."""
+    if n_ev > 64:
+        return np.argsort(ev_t[:n_ev], kind="mergesort")
+    if H.order.shape[0] < n_ev:
+        H.order = np.empty(64, np.int64)
+    order = H.order
+    for i in range(n_ev):
+        j = i
+        while j > 0 and ev_t[order[j - 1]] > ev_t[i]:
+            order[j] = order[j - 1]
+            j -= 1
+        order[j] = i
+    return order
+
+
+@njit(cache=True)
 def _replay(T, H, ev_t, ev_d, n_ev, urban):
     """Replay one household's events in time order, scheduled ones first on a tie."""
-    order = np.argsort(ev_t[:n_ev], kind="mergesort")
+    order = _time_order(ev_t, n_ev, H)
     if H.outcome.shape[0] < n_ev:
         H.outcome = np.empty(2 * n_ev, np.int8)
     out = np.empty(5, np.int64)
@@ -697,5 +714,5 @@ def new_household(tables: Tables, n: int) -> Household:
         np.zeros((n, N_CIT), np.int64),
         np.empty(256), np.empty(256, np.int64), np.empty((256, 5), np.int64),
         np.empty((64, 8), np.int64), np.empty((64, 5), np.int64), np.empty((1024, 9), np.int64),
-        np.zeros(6, np.int64), 0, 0, np.empty(256, np.int8),
+        np.zeros(6, np.int64), 0, 0, np.empty(256, np.int8), np.empty(64, np.int64),
     )

@@ -88,7 +88,7 @@ N_CIT = 18
 
 
 @njit(cache=True)
-def _sources(T, first, k, cid, sex, age, urban, income, src_rate, src_data):
+def _sources(T, first, k, cid, sex, age, urban, area, income, src_rate, src_data):
     """List the household's event sources: rate, and (unused, kind, member, argument, id).
 
     Sources come in a fixed order (member, then behaviour with its false-record
@@ -115,7 +115,7 @@ def _sources(T, first, k, cid, sex, age, urban, income, src_rate, src_data):
             src_data[n, 3], src_data[n, 4] = b, cid[i]
             n += 1
             for s in range(n_sensors):
-                rate = T.false_rate[b, s, urban[i]]
+                rate = T.false_rate[b, s, area[i]]
                 if rate <= 0.0:
                     continue
                 if T.false_camera[s]:
@@ -160,7 +160,7 @@ def _poisson_count(seed, stream, cid, mean):
 
 
 @njit(cache=True)
-def _generate_events(T, H, n_src, src_rate, src_data, ev_t, ev_d, urban):
+def _generate_events(T, H, n_src, src_rate, src_data, ev_t, ev_d, area):
     """Draw every member's events over the run; returns the (maybe regrown) arrays and count.
 
     A member's sources (behaviours, false records, services) together form one
@@ -195,7 +195,7 @@ def _generate_events(T, H, n_src, src_rate, src_data, ev_t, ev_d, urban):
             kind, a = src_data[source, 1], src_data[source, 3]
             if ((kind == ATTEMPT and T.svc_free[a]) or (kind == ACT and T.beh_inert[a])
                     or (kind == FALSE and T.beh_inert[a // 16])):
-                _inert_event(T, H, kind, m, a, c, int(time), urban[H.first + m])
+                _inert_event(T, H, kind, m, a, c, int(time), area[H.first + m])
                 continue
             if n == ev_t.shape[0]:
                 grown_t = np.empty(2 * n)
@@ -214,7 +214,7 @@ def _generate_events(T, H, n_src, src_rate, src_data, ev_t, ev_d, urban):
 
 
 @njit(cache=True)
-def _inert_event(T, H, kind, m, a, c, day, urban):
+def _inert_event(T, H, kind, m, a, c, day, area):
     """Count an event that changes no state.
 
     That is an attempt at an ungated service, or an act (or a false record) of a
@@ -228,20 +228,20 @@ def _inert_event(T, H, kind, m, a, c, day, urban):
         return
     count(H, day, m, T.layout.acts + a, 1)
     H.cit[H.first + m, CIT_ACTS] += 1
-    sensor = _detecting_sensor(T, H, m, a, c, urban)
+    sensor = _detecting_sensor(T, H, m, a, c, area)
     if sensor >= 0:
         _count_record(T, H, m, a, sensor, 0, day)
 
 
 @njit(cache=True)
-def _detecting_sensor(T, H, m, b, c, urban):
+def _detecting_sensor(T, H, m, b, c, area):
     """The first sensor (in observation order) that records candidate act ``c``, or -1."""
     for slot in range(T.beh_sensor.shape[1]):
         s = T.beh_sensor[b, slot]
         if s < 0:
             break
         if rnd.uniform(T.seed, rnd.DETECT + b, H.cids[m], c * 16 + slot) < T.beh_detect[b, slot,
-                                                                                         urban]:
+                                                                                         area]:
             return s
     return -1
 
@@ -430,12 +430,12 @@ def _attempt(T, H, m, v, day, time):
 
 
 @njit(cache=True)
-def _accepts(T, H, b, c, time, day, m, urban):
+def _accepts(T, H, b, c, time, day, m, area):
     """Thinning: does candidate act ``c`` of behaviour ``b`` happen under the policy?"""
     cost = T.beh_cost[b, day]
     if cost > 0.0:
         level = _experience(T, H, m, time)
-        perceived = min(1.0, T.beh_detect_any[b, urban] * (1.0 + T.experience_gain * level))
+        perceived = min(1.0, T.beh_detect_any[b, area] * (1.0 + T.experience_gain * level))
         chance = math.exp(-T.beh_elasticity[b] * T.awareness * perceived * cost)
     elif cost < 0.0:
         gain = min(T.max_boost, T.beh_elasticity[b] * T.awareness * -cost)
@@ -520,15 +520,15 @@ def _scheduled(T, H, out, time):
 
 
 @njit(cache=True)
-def _act(T, H, m, b, c, time, urban):
+def _act(T, H, m, b, c, time, area):
     """A candidate act: thinned by deterrence, then maybe seen by a sensor."""
     day = int(time)
     row = H.first + m
-    if not _accepts(T, H, b, c, time, day, m, urban):
+    if not _accepts(T, H, b, c, time, day, m, area):
         return
     count(H, day, m, T.layout.acts + b, 1)
     H.cit[row, CIT_ACTS] += 1
-    sensor = _detecting_sensor(T, H, m, b, c, urban)
+    sensor = _detecting_sensor(T, H, m, b, c, area)
     if sensor >= 0:
         _record(T, H, m, b, sensor, 0, day, time)
 
@@ -551,7 +551,7 @@ def _time_order(ev_t, n_ev, H):
 
 
 @njit(cache=True)
-def _replay(T, H, ev_t, ev_d, n_ev, urban):
+def _replay(T, H, ev_t, ev_d, n_ev, area):
     """Replay one household's events in time order, scheduled ones first on a tie."""
     order = _time_order(ev_t, n_ev, H)
     if H.outcome.shape[0] < n_ev:
@@ -570,7 +570,7 @@ def _replay(T, H, ev_t, ev_d, n_ev, urban):
         if kind == ATTEMPT:
             H.outcome[e] = _attempt(T, H, m, a, int(ev_t[e]), ev_t[e])
         elif kind == ACT:
-            _act(T, H, m, a, c, ev_t[e], urban[H.first + m])
+            _act(T, H, m, a, c, ev_t[e], area[H.first + m])
         else:
             _record(T, H, m, a // 16, a % 16, 1 if kind == FALSE else 0, int(ev_t[e]), ev_t[e])
         if kind != ATTEMPT:
@@ -624,7 +624,7 @@ def replay_household(T, H, ev_t, ev_d, citizen_id, sex, age, region, urban, inco
     H.cids = citizen_id
     H.ages = age
     _start_household(T, H, sex, age, region, urban, income, occupation, citizen_id)
-    _replay(T, H, ev_t, ev_d, ev_t.shape[0], urban)
+    _replay(T, H, ev_t, ev_d, ev_t.shape[0], region.astype(np.int64) * 2 + urban)
     _finish_household(H)
 
 
@@ -666,6 +666,7 @@ def run_chunk(T, H, citizen_id, household_id, sex, age, region, urban, income, o
     n = citizen_id.shape[0]
     matrix = np.zeros((T.days + 1, T.layout.width, T.n_groups), np.int64)
     flush_at = 1 << 20
+    area = region.astype(np.int64) * 2 + urban  # where cameras see: region and urban/rural
     sorted_key = np.empty(0, np.int64)
     sorted_amt = np.empty(0, np.int64)
     per_day = np.empty(T.days + 2, np.int64)
@@ -686,9 +687,10 @@ def run_chunk(T, H, citizen_id, household_id, sex, age, region, urban, income, o
         H.cids = citizen_id[first:first + k]
         H.ages = age[first:first + k]
         _start_household(T, H, sex, age, region, urban, income, occupation, citizen_id)
-        n_src = _sources(T, first, k, citizen_id, sex, age, urban, income, src_rate, src_data)
-        ev_t, ev_d, n_ev = _generate_events(T, H, n_src, src_rate, src_data, ev_t, ev_d, urban)
-        _replay(T, H, ev_t, ev_d, n_ev, urban)
+        n_src = _sources(T, first, k, citizen_id, sex, age, urban, area, income, src_rate,
+                         src_data)
+        ev_t, ev_d, n_ev = _generate_events(T, H, n_src, src_rate, src_data, ev_t, ev_d, area)
+        _replay(T, H, ev_t, ev_d, n_ev, area)
         _finish_household(H)
         first += k
         if H.cnt[LOG] >= flush_at or first >= n:

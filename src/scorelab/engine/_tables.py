@@ -120,11 +120,11 @@ class Tables(NamedTuple):
     beh_income_slope: np.ndarray
     beh_elasticity: np.ndarray
     beh_sensor: np.ndarray  # (B, S) sensor indices in observation order, -1 padded
-    beh_detect: np.ndarray  # (B, S, 2) chance the slot's sensor records an act, by urban
-    beh_detect_any: np.ndarray  # (B, 2)
+    beh_detect: np.ndarray  # (B, S, A) chance the slot's sensor records an act, by area
+    beh_detect_any: np.ndarray  # (B, A); an area is region * 2 + urban
     beh_cost: np.ndarray  # (B, D) deterrent cost of one recorded act (<0: a reward)
     beh_inert: np.ndarray  # (B,) no rule, list, shaming or cost uses it: counted, not replayed
-    false_rate: np.ndarray  # (B, S, 2) wrongful records per day, by urban
+    false_rate: np.ndarray  # (B, S, A) wrongful records per day, by area
     false_camera: np.ndarray  # (S,) 1 where the camera's demographic multipliers apply
     false_female: float  # camera false-match multiplier for women (NIST)
     false_elderly: float  # ... for people aged 60+
@@ -198,15 +198,26 @@ def _bit(names: tuple[str, ...], wanted: tuple[str, ...]) -> int:
 
 
 def camera_coverage(scenario: Scenario, census: Census) -> np.ndarray:
-    """Share of public acts a camera sees, (rural, urban): 1 - exp(-reach * cameras per person)."""
+    """Share of public acts a camera sees in each area (region * 2 + urban).
+
+    Cameras are split between cities and countryside by ``cameras.urban_share``,
+    then across regions in proportion to population times the region's urban
+    share to the power ``cameras.urbanization_exponent`` (more urban provinces
+    have denser networks; 0 spreads them evenly). Coverage is
+    ``1 - exp(-reach * cameras per person)``.
+    """
     cams = scenario.cameras
-    urban = census.urban_share
-    people = census.total_population
-    density = np.array([
-        cams.count * (1 - cams.urban_share) / (people * (1 - urban)),
-        cams.count * cams.urban_share / (people * urban),
-    ])
-    return 1 - np.exp(-cams.reach * density)
+    people = census.region_population.astype(float)
+    urban_share = census.region_urban_share
+    tilt = urban_share ** cams.urbanization_exponent
+    coverage = np.zeros(2 * people.shape[0])
+    for is_urban, share, cameras in ((0, 1 - urban_share, cams.count * (1 - cams.urban_share)),
+                                     (1, urban_share, cams.count * cams.urban_share)):
+        residents = people * share
+        weight = residents * tilt
+        density = cameras * weight / weight.sum() / np.maximum(residents, 1.0)
+        coverage[is_urban::2] = 1 - np.exp(-cams.reach * density)
+    return coverage
 
 
 def _behaviour_arrays(scenario: Scenario, census: Census) -> dict[str, np.ndarray]:
@@ -219,7 +230,7 @@ def _behaviour_arrays(scenario: Scenario, census: Census) -> dict[str, np.ndarra
         "beh_urban": np.ones(b_count), "beh_elderly": np.ones(b_count),
         "beh_income_slope": np.zeros(b_count), "beh_elasticity": np.zeros(b_count),
         "beh_sensor": np.full((b_count, s_count), -1, np.int64),
-        "beh_detect": np.zeros((b_count, s_count, 2)),
+        "beh_detect": np.zeros((b_count, s_count, coverage.shape[0])),
     }
     for b, name in enumerate(BEHAVIOUR_NAMES):
         spec = scenario.behaviours.get(name)
@@ -247,7 +258,7 @@ def _behaviour_arrays(scenario: Scenario, census: Census) -> dict[str, np.ndarra
 def _false_rates(
     scenario: Scenario, census: Census, beh: dict
 ) -> tuple[np.ndarray, float, float, float]:
-    """Wrongful records per person-day for each (behaviour, sensor, urban).
+    """Wrongful records per person-day for each (behaviour, sensor, area).
 
     A camera's false match is a search that returns the wrong person: its rate in
     an area is the false-match rate times the camera identifications made there
@@ -256,14 +267,15 @@ def _false_rates(
     reports at their own rate, split over the behaviours they report.
     """
     b_count, s_count = len(BEHAVIOUR_NAMES), len(SENSOR_NAMES)
-    rates = np.zeros((b_count, s_count, 2))
+    areas = beh["beh_detect"].shape[2]
+    rates = np.zeros((b_count, s_count, areas))
     camera = SENSOR_NAMES.index("camera")
     cams = scenario.cameras
     for b in range(b_count):
         for slot in range(s_count):
             s = beh["beh_sensor"][b, slot]
             if s == camera:
-                multiplier = np.array([1.0, beh["beh_urban"][b]])
+                multiplier = np.tile([1.0, beh["beh_urban"][b]], areas // 2)
                 identified = beh["beh_rate"][b] * multiplier * beh["beh_detect"][b, slot]
                 rates[b, s] = cams.false_match_rate * identified
     for sensor_name, sensor in scenario.sensors.items():

@@ -102,11 +102,14 @@ def _charts(comparison: Comparison) -> list[Html]:
                               "cumulated", hovermode="x unified")
             parts.append(figure(fig, f"time-{metric}"))
     acts = [r for r in comparison.rows if r.measure.startswith("acts: ")]
+    records = [comparison.row(r.measure.replace("acts: ", "records: ")) for r in acts]
     if acts:
         parts.append(figure(charts.bars(
-            f"Acts per {PER_CITIZENS:,} citizens", [r.measure.removeprefix("acts: ")
-                                                     for r in acts],
-            {"A": [r.a for r in acts], "B": [r.b for r in acts]}), "acts"))
+            f"Acts and records per {PER_CITIZENS:,} citizens, by behaviour the policies act on",
+            [r.measure.removeprefix("acts: ") for r in acts],
+            {"acts A": [r.a for r in acts], "acts B": [r.b for r in acts],
+             "records A": [r.a for r in records], "records B": [r.b for r in records]}),
+            "acts"))
     ratios = [r for r in comparison.rows if r.unit == "ratio" and r.differs]
     if ratios:
         parts.append(figure(_ratio_pairs(ratios), "disparities",

@@ -58,6 +58,7 @@ class Cameras(_Strict):
     count: int = Field(ge=0, le=10**12)
     reach: float = Field(gt=0)
     urban_share: float = Field(ge=0, le=1)
+    urbanization_exponent: float = Field(default=1.0, ge=0, le=10)
     recall: float = Field(ge=0, le=1)
     false_match_rate: float = Field(ge=0, le=1)
     female_false_match_multiplier: float = Field(gt=0)

@@ -150,6 +150,7 @@ def citizens_table(
         "score": cit[:, CIT_SCORE],
         "grade": pa.DictionaryArray.from_arrays(cit[:, CIT_GRADE].astype(np.int8), grade_names),
     }
+    columns["listed"] = cit[:, CIT_LISTED] != 0  # on any list at the end
     for i, name in enumerate(lists):
         columns[f"listed_{name}"] = ((cit[:, CIT_LISTED] >> i) & 1).astype(bool)
     counters = {

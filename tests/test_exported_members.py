@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import scorelab
 import scorelab.audit
 import scorelab.engine
@@ -9,18 +11,25 @@ import scorelab.policy
 import scorelab.runner
 import scorelab.world
 
+# `scorelab.report` is the public function; its package is reached by name.
+REPORT_PACKAGE = importlib.import_module("scorelab.report")
+
 EXPECTED = {
     scorelab: {
         "CitizenStory", "PolicyError", "PolicyInfo", "RunFolderError", "RunRefusedError",
         "RunResult", "ScenarioError", "ScorelabError", "ValidationSummary", "__version__",
         "explain", "policies", "run", "validate",
+        "Comparison", "compare", "report",
     },
     scorelab.policy: {
         "CompiledCondition", "ConditionError", "LoadedPolicy", "Policy", "PolicyInfo",
         "ValidationSummary", "compile_condition", "load_policy", "policies", "validate",
     },
     scorelab.runner: {"RunResult", "plan_chunks", "read_manifest", "run"},
-    scorelab.audit: {"CitizenStory", "explain"},
+    scorelab.audit: {
+        "CitizenStory", "Comparison", "ComparisonRow", "audit_table", "compare_runs", "explain",
+    },
+    REPORT_PACKAGE: {"compare", "report", "write_audit_and_report"},
     scorelab.engine: {"CITIZEN_COLUMNS", "LEDGER_COLUMNS", "LEDGER_KINDS", "build_tables"},
     scorelab.world: {
         "BEHAVIOURS", "SENSORS", "SERVICES", "Census", "Citizens", "LoadedScenario", "Scenario",

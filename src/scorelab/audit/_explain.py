@@ -39,14 +39,27 @@ class CitizenStory:
         return self.in_ledger_sample and total == self.final_score
 
 
-def explain(folder: str | Path, citizen_id: int) -> CitizenStory:
+def in_ledger_sample(manifest: dict[str, Any], citizen_id: int) -> bool:
+    """Whether a citizen is in the run's seeded sample (rows and ledger kept)."""
+    sample = float(manifest["ledger_sample"])
+    return sample >= 1.0 or uniform(int(manifest["seed"]), LEDGER_SAMPLE, citizen_id, 0) < sample
+
+
+def explain(folder: str | Path, citizen_id: int, *,
+            manifest: dict[str, Any] | None = None) -> CitizenStory:
     """Tell one citizen's story from a run folder.
+
+    Args:
+        folder: a complete run folder.
+        citizen_id: the citizen.
+        manifest: the run's manifest, for a folder still being written (the report is
+            written before ``manifest.json``); None reads and checks ``manifest.json``.
 
     Raises:
         RunFolderError: the folder is not a complete run, or has no such citizen.
     """
     folder = Path(folder)
-    manifest = read_manifest(folder)
+    manifest = read_manifest(folder) if manifest is None else manifest
     people = pq.read_table(folder / "citizens.parquet",
                            filters=[("citizen_id", "=", int(citizen_id))])
     total = manifest["scenario"]["citizens"]
@@ -63,8 +76,7 @@ def explain(folder: str | Path, citizen_id: int) -> CitizenStory:
                            filters=[("citizen_id", "=", int(citizen_id))])
     ledger = ledger.sort_by([("day", "ascending")])
     start = tomllib.loads((folder / "policy.toml").read_text())["score"]["start"]
-    in_sample = sample >= 1.0 or uniform(
-        manifest["seed"], LEDGER_SAMPLE, int(citizen_id), 0) < sample
+    in_sample = in_ledger_sample(manifest, int(citizen_id))
     entries, score = [], start
     for entry in ledger.to_pylist():
         score += entry["delta"]

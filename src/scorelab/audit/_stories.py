@@ -9,31 +9,21 @@ Data flow::
 
 ``story`` is ``scorelab.explain`` with the manifest passed in rather than read,
 so the report can be written in a run's staging folder before ``manifest.json``
-exists; tests check that both tell the same story.
+exists.
 """
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from scorelab._errors import RunFolderError
-from scorelab._random import LEDGER_SAMPLE, uniform
-from scorelab.audit._explain import CitizenStory
+from scorelab.audit._explain import CitizenStory, explain, in_ledger_sample
 
-ATTRIBUTES = ("household_id", "sex", "age", "age_band", "region", "urban", "income_decile",
-              "occupation")
 #: Candidates looked at per kind of story before giving up (only matters with a ledger sample).
 CANDIDATES = 50
-
-
-def _in_ledger_sample(manifest: dict[str, Any], citizen_id: int) -> bool:
-    sample = float(manifest.get("ledger_sample", 1.0))
-    return sample >= 1.0 or uniform(int(manifest["seed"]), LEDGER_SAMPLE, citizen_id, 0) < sample
 
 
 def _kinds(citizens: pl.DataFrame) -> Iterator[tuple[str, pl.DataFrame]]:
@@ -78,7 +68,7 @@ def choose_story_citizens(citizens: pl.DataFrame,
     taken: set[int] = set()
     for why, frame in _kinds(citizens.sort("citizen_id")):
         for citizen_id in frame["citizen_id"].head(CANDIDATES).to_list():
-            if citizen_id not in taken and _in_ledger_sample(manifest, citizen_id):
+            if citizen_id not in taken and in_ledger_sample(manifest, citizen_id):
                 chosen.append((why, int(citizen_id)))
                 taken.add(int(citizen_id))
                 break
@@ -86,29 +76,12 @@ def choose_story_citizens(citizens: pl.DataFrame,
 
 
 def story(folder: Path, citizen_id: int, manifest: dict[str, Any]) -> CitizenStory:
-    """Tell one citizen's story from the tables in ``folder`` (see ``scorelab.explain``).
+    """Tell one citizen's story: ``scorelab.explain`` with the manifest passed in.
+
+    The report is written before ``manifest.json`` exists, so the manifest comes
+    from the runner rather than the folder.
 
     Raises:
         RunFolderError: no such citizen in ``citizens.parquet``.
     """
-    people = pl.read_parquet(folder / "citizens.parquet").filter(
-        pl.col("citizen_id") == citizen_id)
-    if people.height == 0:
-        raise RunFolderError(f"{folder}: no citizen {citizen_id}")
-    row = people.with_columns(pl.col(pl.Categorical).cast(pl.String)).row(0, named=True)
-    ledger = (pl.read_parquet(folder / "ledger.parquet")
-              .filter(pl.col("citizen_id") == citizen_id)
-              .with_columns(pl.col(pl.Categorical).cast(pl.String))
-              .sort("day", maintain_order=True))
-    start = tomllib.loads((folder / "policy.toml").read_text())["score"]["start"]
-    entries, score = [], start
-    for entry in ledger.to_dicts():
-        score += entry["delta"]
-        entries.append({**entry, "score_after": score})
-    outcome = {k: v for k, v in row.items() if k not in ATTRIBUTES and k != "citizen_id"}
-    return CitizenStory(
-        citizen_id=int(citizen_id),
-        attributes={**{k: row[k] for k in ATTRIBUTES}, **outcome},
-        start_score=start, final_score=row["score"], grade=row["grade"], entries=entries,
-        in_ledger_sample=_in_ledger_sample(manifest, int(citizen_id)),
-    )
+    return explain(folder, citizen_id, manifest=manifest)

@@ -74,6 +74,7 @@ def run(
     force: Annotated[bool, typer.Option(help="replace a non-empty --out")] = False,
     checkpoint_every: Annotated[int, typer.Option(help="checkpoint after this many chunks")] = 4,
     resume: Annotated[Path | None, typer.Option(help="continue an interrupted run")] = None,
+    report: Annotated[bool, typer.Option(help="write audit.parquet and report.html")] = True,
     backend: Annotated[str, typer.Option(help="local (process pool) or ray")] = "local",
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster to join")] = None,
 ) -> None:
@@ -94,7 +95,7 @@ def run(
             policy, scenario, citizens=citizens, days=days, seed=seed, out=out_dir,
             chunk_size=chunk_size, workers=workers, ledger_sample=ledger_sample,
             baseline=baseline, force=force, checkpoint_every=checkpoint_every, resume=resume,
-            backend=backend, ray_address=ray_address,
+            backend=backend, ray_address=ray_address, report=report,
             progress=progress)
     out.print(render_summary(result))
 

@@ -377,6 +377,9 @@ def build_tables(
     for spec in policy.lists.values():
         for name in spec.entry_behaviours:
             cost[BEHAVIOUR_NAMES.index(name)] += det.list_cost
+    if policy.shaming is not None:
+        for name in policy.shaming.behaviours:
+            cost[BEHAVIOUR_NAMES.index(name)] += det.shaming_cost
 
     sanctions, rewards = policy.sanctions, policy.rewards
     used = np.zeros(b_count, np.bool_)

@@ -190,6 +190,7 @@ def run(
     ledger_sample: float = 1.0,
     baseline: bool = False,
     checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
+    report: bool = True,
     backend: str = "local",
     ray_address: str | None = None,
     force: bool = False,
@@ -215,6 +216,7 @@ def run(
             aggregates to ``baseline.parquet`` (to measure deterrence).
         checkpoint_every: save a checkpoint after this many chunks (the engine replays
             whole households over the whole run, so progress is counted in chunks).
+        report: write ``audit.parquet`` and ``report.html`` into the run folder.
         backend: ``local`` (a process pool) or ``ray`` (tasks on a Ray cluster; needs the
             ``scorelab[ray]`` extra).
         ray_address: the Ray cluster to join; None starts a local Ray instance.
@@ -242,7 +244,7 @@ def run(
     request = {
         "scorelab_version": __version__, "citizens": meta.citizens, "days": meta.days,
         "seed": meta.seed, "chunk_size": chunk_size, "ledger_sample": ledger_sample,
-        "baseline": baseline, "checkpoint_every": checkpoint_every,
+        "baseline": baseline, "checkpoint_every": checkpoint_every, "report": report,
         "policy_path": str(loaded_policy.path),
         "scenario_path": str(loaded_scenario.path) if loaded_scenario.path else None,
     }
@@ -317,6 +319,12 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int, backend: st
     checkpoint.clear(staging)
     manifest = _manifest(plan, workers=workers, backend=backend, timings={
         "simulate_s": simulate_seconds, "total_s": time.perf_counter() - clock})
+    if plan.request.get("report", True):
+        # imported here: the report reads run folders through scorelab.runner
+        from scorelab.report import write_audit_and_report  # noqa: PLC0415
+
+        manifest["files"] = write_audit_and_report(staging, manifest)
+        manifest["timings"]["total_s"] = time.perf_counter() - clock
     write_manifest(staging, manifest)
     publish(staging, out)
     return RunResult(out.resolve())

@@ -101,6 +101,7 @@ class Deterrence(_Strict):
     cost_scale_points: float = Field(gt=0)
     list_cost: float = Field(ge=0)
     grade_cost: float = Field(ge=0)
+    shaming_cost: float = Field(default=2.0, ge=0)
     experience_gain: float = Field(ge=0)
     experience_half_life_days: float = Field(gt=0)
     witness_experience: float = Field(ge=0)

@@ -6,6 +6,7 @@ import importlib
 
 import scorelab
 import scorelab.audit
+import scorelab.calibration
 import scorelab.engine
 import scorelab.policy
 import scorelab.runner
@@ -16,9 +17,9 @@ REPORT_PACKAGE = importlib.import_module("scorelab.report")
 
 EXPECTED = {
     scorelab: {
-        "CitizenStory", "PolicyError", "PolicyInfo", "RunFolderError", "RunRefusedError",
-        "RunResult", "ScenarioError", "ScorelabError", "ValidationSummary", "__version__",
-        "explain", "policies", "run", "validate",
+        "CalibrationResult", "CitizenStory", "PolicyError", "PolicyInfo", "RunFolderError",
+        "RunRefusedError", "RunResult", "ScenarioError", "ScorelabError", "ValidationSummary",
+        "__version__", "calibrate", "explain", "policies", "run", "validate",
         "Comparison", "compare", "report",
     },
     scorelab.policy: {
@@ -30,6 +31,10 @@ EXPECTED = {
         "CitizenStory", "Comparison", "ComparisonRow", "audit_table", "compare_runs", "explain",
     },
     REPORT_PACKAGE: {"compare", "report", "write_audit_and_report"},
+    scorelab.calibration: {
+        "FORECAST_METRICS", "METRICS", "CalibrationResult", "FitRow", "Target", "TargetsError",
+        "calibrate", "load_targets",
+    },
     scorelab.engine: {"CITIZEN_COLUMNS", "LEDGER_COLUMNS", "LEDGER_KINDS", "build_tables"},
     scorelab.world: {
         "BEHAVIOURS", "SENSORS", "SERVICES", "Census", "Citizens", "LoadedScenario", "Scenario",

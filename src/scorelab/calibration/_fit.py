@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import inspect
 import shutil
 import tempfile
 import time
@@ -46,6 +47,9 @@ from scorelab.runner import run
 from scorelab.world._scenario import LoadedScenario, load_scenario
 
 INITIAL_STEP = 0.15  # first simplex: 15% of each prior range (in the unit cube)
+# A calibration reads only daily.parquet: skip the run folder's audit and report
+# where the runner can (its ``report`` keyword is newer than this package).
+_RUN_OPTIONS = {"report": False} if "report" in inspect.signature(run).parameters else {}
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,8 @@ class Problem:
         path.write_text(self.scenario_text(values), encoding="utf-8")
         scenario = load_scenario(path, citizens=self.citizens, seed=self.seed)
         folder = self.scratch / f"run-{number}"
-        run(self.policy, scenario, out=folder, ledger_sample=0.0, workers=self.workers)
+        run(self.policy, scenario, out=folder, ledger_sample=0.0, workers=self.workers,
+            **_RUN_OPTIONS)
         series = read_series(folder, self.list_name)
         shutil.rmtree(folder)
         path.unlink()

@@ -36,9 +36,6 @@ ATTEMPT_TIME = 800  # + service index
 APPEAL = 900
 COMPLIANCE = 901
 LEDGER_SAMPLE = 902
-MEMBER_EVENTS = 903  # how many events a citizen has over the run
-EVENT_TIME = 904  # when each of them happens
-EVENT_SOURCE = 905  # which behaviour, false record or service each of them is
 
 
 @njit(inline="always")

@@ -113,3 +113,20 @@ def test_compliance_takes_people_off_the_list(court_run):
     entries = np.cumsum(daily["list_entries_court"].to_numpy())
     exits = np.cumsum(daily["list_exits_court"].to_numpy())
     assert (entries - exits == daily["listed_court"].to_numpy()).all()
+
+
+def test_the_baseline_shares_the_policy_runs_random_numbers(runs_dir):
+    run = scorelab.run(POLICIES / "rongcheng.toml", citizens=8000, days=200, seed=17,
+                       baseline=True, out=runs_dir / "paired")
+    import pyarrow.parquet as pq
+
+    policy = run.daily  # both tables list days and groups in the same order
+    baseline = pq.read_table(run.folder / "baseline.parquet")
+    assert policy["group"].to_pylist() == baseline["group"].to_pylist()
+    # a behaviour the policy ignores happens exactly as with no policy
+    assert policy["acts_jaywalking"].equals(baseline["acts_jaywalking"])
+    # a punished behaviour only loses acts to deterrence, day by day and group by group
+    punished = policy["acts_overdue_payment"].to_numpy()
+    unpunished = baseline["acts_overdue_payment"].to_numpy()
+    assert (punished <= unpunished).all()
+    assert punished.sum() < unpunished.sum()

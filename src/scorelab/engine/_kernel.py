@@ -89,10 +89,10 @@ N_CIT = 18
 
 @njit(cache=True)
 def _sources(T, first, k, cid, sex, age, urban, area, income, src_rate, src_data):
-    """List the household's event sources: rate, and (unused, kind, member, argument, id).
+    """List the household's event sources: rate, and (stream, kind, member, argument, id).
 
     Sources come in a fixed order (member, then behaviour with its false-record
-    sensors, then services), which fixes how events are assigned to them.
+    sensors, then services), which fixes the order of the generated events.
     """
     n = 0
     n_sensors = T.false_camera.shape[0]
@@ -161,40 +161,31 @@ def _poisson_count(seed, stream, cid, mean):
 
 @njit(cache=True)
 def _generate_events(T, H, n_src, src_rate, src_data, ev_t, ev_d, area):
-    """Draw every member's events over the run; returns the (maybe regrown) arrays and count.
+    """Draw every source's events over the run; returns the (maybe regrown) arrays and count.
 
-    A member's sources (behaviours, false records, services) together form one
-    Poisson process: the member draws how many events they have over the run,
-    then for each a uniform time and the source it comes from, with chance
-    proportional to the source's rate. That costs one count draw per member and
-    two draws per event, however many sources there are. Event ``c`` of a member
-    is the ``c``-th of that member: its number keys every later draw about it.
-    Events that cannot change anyone's state (acts of a behaviour the policy
-    ignores, attempts at a service it neither bans nor rewards) are counted here
-    at once and never enter the replay.
+    Each source (a behaviour, a false-record stream, a service, of one member)
+    draws how many events it has over the run (a Poisson count), then a uniform
+    time for each, all keyed by its own stream. Sources never share draws, so
+    changing one rate leaves every other source's events as they were: the
+    same seed gives common random numbers across policies and parameter values
+    (the no-policy baseline, calibration). Events that cannot change anyone's
+    state (acts of a behaviour the policy ignores, attempts at a service it
+    neither bans nor rewards) are counted here at once and never enter the replay.
     """
     n = 0
     days = float(T.days)
-    j = 0
-    while j < n_src:
-        m, cid = src_data[j, 2], src_data[j, 4]
-        end = j
-        total = 0.0
-        while end < n_src and src_data[end, 2] == m:
-            total += src_rate[end]
-            end += 1
-        events = _poisson_count(T.seed, rnd.MEMBER_EVENTS, cid, total * days)
+    for j in range(n_src):
+        rate = src_rate[j]
+        if rate <= 0.0:
+            continue
+        stream, kind, m, a, cid = (src_data[j, 0], src_data[j, 1], src_data[j, 2],
+                                   src_data[j, 3], src_data[j, 4])
+        events = _poisson_count(T.seed, stream, cid, rate * days)
+        inert = ((kind == ATTEMPT and T.svc_free[a]) or (kind == ACT and T.beh_inert[a])
+                 or (kind == FALSE and T.beh_inert[a // 16]))
         for c in range(events):
-            time = days * rnd.uniform(T.seed, rnd.EVENT_TIME, cid, c)
-            pick = total * rnd.uniform(T.seed, rnd.EVENT_SOURCE, cid, c)
-            source = j
-            cumulative = src_rate[j]
-            while cumulative < pick and source < end - 1:
-                source += 1
-                cumulative += src_rate[source]
-            kind, a = src_data[source, 1], src_data[source, 3]
-            if ((kind == ATTEMPT and T.svc_free[a]) or (kind == ACT and T.beh_inert[a])
-                    or (kind == FALSE and T.beh_inert[a // 16])):
+            time = days * rnd.uniform(T.seed, stream, cid, c)
+            if inert:
                 _inert_event(T, H, kind, m, a, c, int(time), area[H.first + m])
                 continue
             if n == ev_t.shape[0]:
@@ -209,7 +200,6 @@ def _generate_events(T, H, n_src, src_rate, src_data, ev_t, ev_d, area):
             ev_d[n, 2] = a
             ev_d[n, 3] = c
             n += 1
-        j = end
     return ev_t, ev_d, n
 
 

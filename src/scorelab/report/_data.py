@@ -71,7 +71,8 @@ class ReportData:
         rows = self.whole_run.filter((pl.col("metric") == metric)
                                      & (pl.col("dimension") == dimension)
                                      & (pl.col("group") == group))
-        return float(rows["value"][0]) if rows.height else math.nan
+        value = rows["value"][0] if rows.height else None
+        return math.nan if value is None else float(value)
 
     def people(self, metric: str) -> float:
         """People with a ``share_*`` outcome among everyone: the share times the population.

@@ -44,12 +44,14 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def measure(citizens: int, days: int, workers: int, sample: float, policy: str) -> dict:
+def measure(citizens: int, days: int, workers: int, sample: float, policy: str,
+            chunk_size: int = 1 << 18) -> dict:
     """Run once; return wall seconds and peak tree memory."""
     with tempfile.TemporaryDirectory() as tmp:
         command = [sys.executable, "-m", "scorelab", "run", policy, "--citizens", str(citizens),
                    "--days", str(days), "--workers", str(workers), "--ledger-sample",
-                   str(sample), "--out", str(Path(tmp) / "run")]
+                   str(sample), "--chunk-size", str(chunk_size), "--out",
+                   str(Path(tmp) / "run")]
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         peak = 0
@@ -72,6 +74,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--ledger-sample", type=float, default=0.001)
     parser.add_argument("--policy", default=str(ROOT / "policies" / "rongcheng.toml"))
+    parser.add_argument("--chunk-size", type=int, default=1 << 18)
     args = parser.parse_args()
     measure(2048, 30, 1, 1.0, args.policy)  # compile and cache the engine
     print("| citizens | workers | wall (s) | µs per citizen-year | citizen-days/s "
@@ -79,7 +82,8 @@ def main() -> None:
     print("| ---: | ---: | ---: | ---: | ---: | ---: |")
     for size in args.sizes:
         for workers in args.workers:
-            row = measure(int(size), args.days, workers, args.ledger_sample, args.policy)
+            row = measure(int(size), args.days, workers, args.ledger_sample, args.policy,
+                          args.chunk_size)
             print(f"| {row['citizens']:,} | {workers} | {row['wall_s']:.1f} | "
                   f"{row['us_per_citizen_year']:.2f} | {row['citizen_days_per_s']:,.0f} | "
                   f"{row['peak_gib']:.2f} |", flush=True)

@@ -297,7 +297,10 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int, backend: st
     for index, (people, matrix, cit, ledger, base) in enumerate(results, start=done_chunks):
         for name, value in (("daily", matrix), ("baseline", base)):
             if value is not None:
-                matrices[name] = value if name not in matrices else matrices[name] + value
+                if name in matrices:
+                    matrices[name] += value
+                else:
+                    matrices[name] = value
         if request["ledger_sample"] < 1.0:  # the citizen table keeps the ledger's sample
             keep = in_sample(meta.seed, people.citizen_id, request["ledger_sample"])
             people, cit = people.subset(keep), cit[keep]

@@ -4,11 +4,16 @@ A user sees these messages, so each one names the file, the line where it is
 known, the key path, and what was expected::
 
     ScorelabError
-    ├── PolicyError          a policy file is unreadable or invalid
-    │   └── ConditionError   (scorelab.policy) a condition string is invalid
-    ├── ScenarioError        a scenario file is unreadable or invalid
+    ├── InputFileError       an input file is invalid (file, line, key, reason)
+    │   ├── PolicyError      a policy file is unreadable or invalid
+    │   ├── ScenarioError    a scenario file is unreadable or invalid
+    │   └── TargetsError     a calibration targets file (date,metric,value) is invalid
     ├── RunFolderError       a run folder is missing, incomplete or not a run
     └── RunRefusedError      a run was refused before it started (bad options, too big)
+
+A condition string that does not parse raises ``scorelab.policy.ConditionError``
+(a ValueError, so the condition language can be used on its own); the policy
+loader turns it into a PolicyError that names the file, line and key.
 """
 
 from __future__ import annotations
@@ -67,3 +72,7 @@ class RunFolderError(ScorelabError):
 
 class RunRefusedError(ScorelabError):
     """A run was refused before it started: bad options, or it would not fit."""
+
+
+class TargetsError(InputFileError):
+    """A calibration targets file is unreadable or invalid."""

@@ -21,15 +21,11 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from scorelab._errors import InputFileError
+from scorelab._errors import TargetsError
 from scorelab.calibration._metrics import METRICS
 
 BOUNDS = ("equal", "lower", "upper")
 REQUIRED = ("date", "metric", "value")
-
-
-class TargetsError(InputFileError):
-    """A targets file is unreadable or invalid; the message names file, line and column."""
 
 
 @dataclass(frozen=True)

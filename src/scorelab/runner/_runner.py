@@ -299,8 +299,8 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int, backend: st
             if value is not None:
                 if name in matrices:
                     matrices[name] += value
-                else:
-                    matrices[name] = value
+                else:  # a copy: results from Ray are read-only views of its object store
+                    matrices[name] = np.array(value, copy=True)
         if request["ledger_sample"] < 1.0:  # the citizen table keeps the ledger's sample
             keep = in_sample(meta.seed, people.citizen_id, request["ledger_sample"])
             people, cit = people.subset(keep), cit[keep]

@@ -36,6 +36,7 @@ import mesa
 import polars as pl
 
 import scorelab
+from scorelab.world._scenario import deep_merge
 
 HERE = Path(__file__).resolve().parent
 POLICY = HERE / "minimal-policy.toml"
@@ -70,16 +71,6 @@ class MinimalWorld:
     flight_denied_grade: str
 
 
-def _merge(base: dict, override: dict) -> dict:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def read_world(policy_path: Path = POLICY, scenario_path: Path = SCENARIO) -> MinimalWorld:
     """Read the benchmark policy and scenario into the rules the Mesa model applies.
 
@@ -91,7 +82,8 @@ def read_world(policy_path: Path = POLICY, scenario_path: Path = SCENARIO) -> Mi
     scorelab's ``engine._tables._false_rates``.
     """
     policy = tomllib.loads(policy_path.read_text())
-    scenario = _merge(tomllib.loads(DEFAULTS.read_text()), tomllib.loads(scenario_path.read_text()))
+    scenario = deep_merge(tomllib.loads(DEFAULTS.read_text()),
+                          tomllib.loads(scenario_path.read_text()))
     cameras = scenario["cameras"]
     rules: dict[str, dict[str, int]] = {}
     for rule in policy["rules"]:

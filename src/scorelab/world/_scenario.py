@@ -183,16 +183,16 @@ class LoadedScenario:
     sha256: str
 
 
-def _merge(base: dict, override: dict) -> dict:
+def deep_merge(base: dict, override: dict) -> dict:
     """Deep-merge two TOML tables; the override wins.
 
-    >>> _merge({"a": {"b": 1, "c": 2}}, {"a": {"c": 3}})
+    >>> deep_merge({"a": {"b": 1, "c": 2}}, {"a": {"c": 3}})
     {'a': {'b': 1, 'c': 3}}
     """
     merged = dict(base)
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
+            merged[key] = deep_merge(merged[key], value)
         else:
             merged[key] = value
     return merged
@@ -213,7 +213,7 @@ def load_scenario(
     defaults, _ = load_toml(defaults_path, ScenarioError)
     file_path = Path(path) if path is not None else data_path("default-scenario.toml")
     data, text = load_toml(file_path, ScenarioError)
-    merged = _merge(defaults, data)
+    merged = deep_merge(defaults, data)
     overrides = {"citizens": citizens, "days": days, "seed": seed}
     if isinstance(merged.get("scenario"), dict):  # if not, validation says what is wrong
         merged["scenario"] = {**merged["scenario"],

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from scorelab._resources import resolve_policy
-from scorelab.engine._kernel import (
+from scorelab.engine._kernel import new_household, replay_household
+from scorelab.engine._state import (
     ALLOWED,
     ATTEMPT,
     CIT_CF_SCORE,
@@ -25,12 +26,13 @@ from scorelab.engine._kernel import (
     DENIED,
     DISCOUNTED,
     FALSE,
+    GRADE,
+    LEDGER,
+    LISTED,
     RECORD,
+    SCORE,
     WRONGLY_DENIED,
-    new_household,
-    replay_household,
 )
-from scorelab.engine._state import GRADE, LEDGER, LISTED, SCORE
 from scorelab.engine._tables import LEDGER_KINDS, build_tables, to_kernel
 from scorelab.policy._load import LoadedPolicy, load_policy
 from scorelab.world._catalogue import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES

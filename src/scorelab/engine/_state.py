@@ -39,6 +39,15 @@ EXPIRY, APPEAL, LIST_END, OVERRIDE_END, COMPLY, DECAY, STIGMA_END = 10, 11, 12, 
 HEAP, SEQ, LEDGER, RECORDS, EFFECTS, LOG = 0, 1, 2, 3, 4, 5
 # ledger kinds
 KIND_RECORD, KIND_EXPIRY, KIND_APPEAL, KIND_DECAY = 0, 1, 2, 3
+# primary event kinds; RECORD is a scripted true record (policy cases)
+ACT, FALSE, ATTEMPT, RECORD = 0, 1, 2, 3
+# outcomes of a service attempt
+ALLOWED, DENIED, DISCOUNTED, WRONGLY_DENIED = 0, 1, 2, 3
+# per-citizen output columns (see _tables.CITIZEN_COLUMNS)
+(CIT_SCORE, CIT_GRADE, CIT_LISTED, CIT_ACTS, CIT_RECORDS, CIT_WRONGFUL, CIT_DENIALS,
+ CIT_WRONGFUL_DENIALS, CIT_REWARDS, CIT_SHAMED, CIT_WRONGFUL_SHAMED, CIT_APPEALS, CIT_OVERTURNED,
+ CIT_COMPLIED, CIT_CF_SCORE, CIT_CF_GRADE, CIT_UNSEEN, CIT_DENIED_SERVICES) = range(18)
+N_CIT = 18
 # compliance fields per member: clock version, clock running, blocked once, citizen id, draws
 C_VERSION, C_RUNNING, C_BLOCKED, C_CITIZEN, C_DRAWS = range(5)
 

@@ -13,7 +13,7 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 
-from scorelab.engine._kernel import (
+from scorelab.engine._state import (
     CIT_ACTS,
     CIT_APPEALS,
     CIT_CF_GRADE,

@@ -18,20 +18,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scorelab.policy import _conditions as cond
-from scorelab.policy._conditions import (
-    MAX_INT,
-    MAX_NESTING,
-    MAX_TEXT_LENGTH,
+from scorelab.policy._condition_vm import (
     OP_AND,
     OP_CONST,
     OP_SCORE,
     STACK_SIZE,
-    CompiledCondition,
-    ConditionError,
-    compile_condition,
     disassemble,
     evaluate,
     evaluate_many,
+)
+from scorelab.policy._conditions import (
+    MAX_INT,
+    MAX_NESTING,
+    MAX_TEXT_LENGTH,
+    CompiledCondition,
+    ConditionError,
+    compile_condition,
 )
 
 GRADES = ["AAA", "AA", "A", "B", "C", "D"]

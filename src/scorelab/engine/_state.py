@@ -24,7 +24,7 @@ from numba import njit
 
 from scorelab import _random as rnd
 from scorelab.engine import _heap
-from scorelab.policy._conditions import evaluate
+from scorelab.policy._condition_vm import evaluate
 
 # state fields
 (SCORE, GRADE, OVR_GRADE, OVR_UNTIL, OVR_VERSION, OVR_CAUSE, LISTED, DECAY_PENDING,

@@ -11,7 +11,7 @@ Data flow::
          --(lark LALR parser, grammar _GRAMMAR)--> parse tree
          --(_Compiler: names resolved against the policy's grades and lists)--> [opcode, arg] rows
          --(stack depth check)--> CompiledCondition(text, code, uses_score)
-    evaluate(code, score, grade, age, listed_mask) --(njit stack machine)--> bool
+    evaluate(code, score, grade, age, listed_mask) --(njit stack machine, _condition_vm)--> bool
 
 The language, and nothing more:
 
@@ -44,7 +44,30 @@ from dataclasses import dataclass
 
 import numpy as np
 from lark import Lark, Token, Tree, UnexpectedInput, UnexpectedToken
-from numba import njit
+
+from scorelab.policy._condition_vm import (
+    OP_AGE,
+    OP_AND,
+    OP_CONST,
+    OP_EQ,
+    OP_GE,
+    OP_GRADE_EQ,
+    OP_GRADE_IN,
+    OP_GT,
+    OP_LE,
+    OP_LISTED,
+    OP_LT,
+    OP_NE,
+    OP_NOT,
+    OP_OR,
+    OP_SCORE,
+    OPCODE_NAMES,
+    STACK_SIZE,
+    disassemble,
+    evaluate,
+    evaluate_many,
+    execute,
+)
 
 __all__ = [
     "MAX_GRADES",
@@ -101,47 +124,6 @@ MAX_GRADES = 64
 MAX_LISTS = 63
 """Most lists a policy may define (membership is a bitmask in one non-negative int64)."""
 
-STACK_SIZE = 64
-"""Size of the evaluator's value stack; the compiler refuses code that would need more."""
-
-# --------------------------------------------------------------------------------------------
-# Opcodes (0 is deliberately invalid, so that a zero-filled array is caught)
-# --------------------------------------------------------------------------------------------
-
-OP_CONST = 1  # push arg
-OP_SCORE = 2  # push score
-OP_AGE = 3  # push age
-OP_GRADE_EQ = 4  # push grade == arg
-OP_GRADE_IN = 5  # push bit `grade` of the mask arg
-OP_LISTED = 6  # push bit arg of listed_mask
-OP_EQ = 7  # pop b, a; push a == b
-OP_NE = 8  # pop b, a; push a != b
-OP_LT = 9  # pop b, a; push a < b
-OP_LE = 10  # pop b, a; push a <= b
-OP_GT = 11  # pop b, a; push a > b
-OP_GE = 12  # pop b, a; push a >= b
-OP_AND = 13  # pop b, a; push a and b
-OP_OR = 14  # pop b, a; push a or b
-OP_NOT = 15  # replace the top a by not a
-
-OPCODE_NAMES: dict[int, str] = {
-    OP_CONST: "CONST",
-    OP_SCORE: "SCORE",
-    OP_AGE: "AGE",
-    OP_GRADE_EQ: "GRADE_EQ",
-    OP_GRADE_IN: "GRADE_IN",
-    OP_LISTED: "LISTED",
-    OP_EQ: "EQ",
-    OP_NE: "NE",
-    OP_LT: "LT",
-    OP_LE: "LE",
-    OP_GT: "GT",
-    OP_GE: "GE",
-    OP_AND: "AND",
-    OP_OR: "OR",
-    OP_NOT: "NOT",
-}
-"""Opcode number to mnemonic, for :func:`disassemble` and debugging."""
 
 _COMPARISON_OPCODES = {
     "==": OP_EQ,
@@ -669,159 +651,3 @@ def compile_condition(
     code.flags.writeable = False
     return CompiledCondition(text=text, code=code, uses_score=bool((code[:, 0] == OP_SCORE).any()))
 
-
-def disassemble(code: np.ndarray) -> list[str]:
-    """Render bytecode as mnemonics, e.g. ``['SCORE', 'CONST 600', 'LT']``.
-
-    Args:
-        code: An ``(n_ops, 2)`` bytecode array.
-
-    Returns:
-        One string per instruction; the argument is shown for the push opcodes that use it
-        (``GRADE_IN`` masks in binary).
-    """
-    lines = []
-    for opcode, argument in np.asarray(code).tolist():
-        name = OPCODE_NAMES.get(opcode, f"?{opcode}")
-        if opcode == OP_GRADE_IN:
-            lines.append(f"{name} 0b{argument & ((1 << 64) - 1):b}")
-        elif opcode in (OP_CONST, OP_GRADE_EQ, OP_LISTED):
-            lines.append(f"{name} {argument}")
-        else:
-            lines.append(name)
-    return lines
-
-
-# --------------------------------------------------------------------------------------------
-# Evaluator (numba)
-# --------------------------------------------------------------------------------------------
-
-
-@njit(cache=True)
-def execute(
-    code: np.ndarray, stack: np.ndarray, score: int, grade: int, age: int, listed_mask: int
-) -> bool:  # pragma: no cover - compiled by numba
-    """Run bytecode on one citizen's state with a caller-provided stack.
-
-    For njit callers that evaluate many times: allocate ``stack`` once
-    (``np.empty(STACK_SIZE, np.int64)``) and reuse it.
-
-    Args:
-        code: ``(n_ops, 2)`` int64 bytecode from :func:`compile_condition`.
-        stack: int64 scratch array of at least the code's stack depth.
-        score: The citizen's current points.
-        grade: Index of the citizen's grade in the policy's grades (0 = best).
-        age: The citizen's age in years.
-        listed_mask: Bit ``i`` set when the citizen is on list ``i``.
-
-    Returns:
-        The condition's value.
-
-    Raises:
-        ValueError: If the bytecode is malformed (unknown opcode, stack under- or overflow).
-    """
-    capacity = stack.shape[0]
-    top = 0
-    for i in range(code.shape[0]):
-        opcode = code[i, 0]
-        argument = code[i, 1]
-        if opcode >= OP_CONST and opcode <= OP_LISTED:
-            if top >= capacity:
-                raise ValueError("condition bytecode overflows the evaluation stack")
-            value = 0
-            if opcode == OP_CONST:
-                value = argument
-            elif opcode == OP_SCORE:
-                value = score
-            elif opcode == OP_AGE:
-                value = age
-            elif opcode == OP_GRADE_EQ:
-                value = 1 if grade == argument else 0
-            elif opcode == OP_GRADE_IN:
-                if grade >= 0 and grade < 64:
-                    value = (argument >> grade) & 1
-            elif argument >= 0 and argument < 64:  # OP_LISTED
-                value = (listed_mask >> argument) & 1
-            stack[top] = value
-            top += 1
-        elif opcode == OP_NOT:
-            if top < 1:
-                raise ValueError("condition bytecode underflows the evaluation stack")
-            stack[top - 1] = 1 if stack[top - 1] == 0 else 0
-        elif opcode >= OP_EQ and opcode <= OP_OR:
-            if top < 2:
-                raise ValueError("condition bytecode underflows the evaluation stack")
-            right = stack[top - 1]
-            left = stack[top - 2]
-            top -= 1
-            result = False
-            if opcode == OP_EQ:
-                result = left == right
-            elif opcode == OP_NE:
-                result = left != right
-            elif opcode == OP_LT:
-                result = left < right
-            elif opcode == OP_LE:
-                result = left <= right
-            elif opcode == OP_GT:
-                result = left > right
-            elif opcode == OP_GE:
-                result = left >= right
-            elif opcode == OP_AND:
-                result = left != 0 and right != 0
-            else:  # OP_OR
-                result = left != 0 or right != 0
-            stack[top - 1] = 1 if result else 0
-        else:
-            raise ValueError("unknown opcode in condition bytecode")
-    if top != 1:
-        raise ValueError("condition bytecode must leave exactly one value on the stack")
-    return stack[0] != 0
-
-
-@njit(cache=True)
-def evaluate(
-    code: np.ndarray, score: int, grade: int, age: int, listed_mask: int
-) -> bool:  # pragma: no cover - compiled by numba
-    """Evaluate compiled condition bytecode for one citizen.
-
-    Args:
-        code: ``CompiledCondition.code``.
-        score: The citizen's current points.
-        grade: Index into the policy's ``grades`` (0 = best).
-        age: The citizen's age in years.
-        listed_mask: Bit ``i`` set when the citizen is on ``lists[i]``.
-
-    Returns:
-        The condition's value.
-    """
-    stack = np.empty(STACK_SIZE, np.int64)
-    return execute(code, stack, score, grade, age, listed_mask)
-
-
-@njit(cache=True)
-def evaluate_many(
-    code: np.ndarray,
-    scores: np.ndarray,
-    grades: np.ndarray,
-    ages: np.ndarray,
-    listed_masks: np.ndarray,
-) -> np.ndarray:  # pragma: no cover - compiled by numba
-    """Evaluate compiled condition bytecode for a whole population.
-
-    Args:
-        code: ``CompiledCondition.code``.
-        scores: Points per citizen.
-        grades: Grade index per citizen.
-        ages: Age per citizen.
-        listed_masks: Listed bitmask per citizen.
-
-    Returns:
-        A boolean array, one value per citizen.
-    """
-    n = scores.shape[0]
-    out = np.empty(n, np.bool_)
-    stack = np.empty(STACK_SIZE, np.int64)
-    for i in range(n):
-        out[i] = execute(code, stack, scores[i], grades[i], ages[i], listed_masks[i])
-    return out

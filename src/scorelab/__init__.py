@@ -10,6 +10,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from scorelab import _numba_cache  # noqa: E402 (before any module that compiles with numba)
+
+_numba_cache.configure()
+
 from scorelab._errors import (  # noqa: E402 (the version must exist before submodules load)
     PolicyError,
     RunFolderError,

@@ -293,6 +293,8 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int, backend: st
     done_chunks, done = info["chunks_done"], info["citizens_done"]
     rule_ids = tuple(r.id for r in policy.rules)
     spans = plan.spans
+    if progress is not None:
+        progress(done, meta.citizens)
     results = _results(plan.job, spans[done_chunks:], workers, backend, ray_address)
     for index, (people, matrix, cit, ledger, base) in enumerate(results, start=done_chunks):
         for name, value in (("daily", matrix), ("baseline", base)):

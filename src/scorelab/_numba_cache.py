@@ -3,8 +3,9 @@
 numba checks a cached function against its own source file only. The engine's
 functions call functions from other modules, so after a change to, say,
 ``engine/_state.py`` a cached ``run_chunk`` would still run the old code.
-Keying the cache folder by a hash of every scorelab source file makes any change
-start from a fresh cache. A ``NUMBA_CACHE_DIR`` set by the user wins.
+Keying the cache folder by a hash of every scorelab source file that uses numba
+makes any change to compiled code start from a fresh cache. A ``NUMBA_CACHE_DIR``
+set by the user wins.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ def configure() -> Path | None:
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode())
-        digest.update(path.read_bytes())
+        source = path.read_bytes()
+        if b"numba" in source:  # only compiled code and what it imports can go stale
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(source)
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     folder = base / "scorelab" / "numba" / digest.hexdigest()[:16]
     os.environ["NUMBA_CACHE_DIR"] = str(folder)

@@ -19,7 +19,8 @@ Arrays, by field:
     heap_t, heap_seq, heap_data: scheduled events; rec (cap, 8), eff (cap, 5): records
     and the rule effects they caused; ledger (cap, 9); cnt (6,): fill levels;
     outcome (events,) int8: the outcome of each service attempt (policy cases);
-    order (64,) int64: scratch for sorting a household's events by time
+    order (64,) int64: scratch for sorting a household's events by time;
+    stack (64,) int64: the condition stack machine's stack, reused for every evaluation
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from numba.experimental import structref
 FIELDS = (
     "state", "listing", "cap", "comply", "exper", "codes", "sampled", "rec_no", "cids", "ages",
     "log_key", "log_amt", "cit", "heap_t", "heap_seq", "heap_data", "rec", "eff", "ledger",
-    "cnt", "first", "size", "outcome", "order",
+    "cnt", "first", "size", "outcome", "order", "stack",
 )
 
 

@@ -103,6 +103,7 @@ from scorelab.engine._state import (
     settle_condition_lists,
 )
 from scorelab.engine._tables import Tables
+from scorelab.policy._condition_vm import STACK_SIZE
 
 MAX_MEMBERS = 16
 
@@ -565,4 +566,5 @@ def new_household(tables: Tables, n: int) -> Household:
         np.empty(256), np.empty(256, np.int64), np.empty((256, 5), np.int64),
         np.empty((64, 8), np.int64), np.empty((64, 5), np.int64), np.empty((1024, 9), np.int64),
         np.zeros(6, np.int64), 0, 0, np.empty(256, np.int8), np.empty(64, np.int64),
+        np.empty(STACK_SIZE, np.int64),
     )

@@ -24,7 +24,7 @@ from numba import njit
 
 from scorelab import _random as rnd
 from scorelab.engine import _heap
-from scorelab.policy._condition_vm import evaluate
+from scorelab.policy._condition_vm import execute
 
 # state fields
 (SCORE, GRADE, OVR_GRADE, OVR_UNTIL, OVR_VERSION, OVR_CAUSE, LISTED, DECAY_PENDING,
@@ -162,7 +162,8 @@ def condition_holds(T, H, t, m, cond):
     start = T.cond_start[cond]
     code = T.cond_code[start:start + T.cond_len[cond]]
     state = H.state
-    return evaluate(code, state[t, m, SCORE], state[t, m, GRADE], H.ages[m], state[t, m, LISTED])
+    return execute(code, H.stack, state[t, m, SCORE], state[t, m, GRADE], H.ages[m],
+                   state[t, m, LISTED])
 
 
 @njit(cache=True)

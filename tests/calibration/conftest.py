@@ -35,9 +35,8 @@ rate_per_year = {judgment_rate}
 [services.flight]
 attempts_per_year = {flight_rate}
 """
-    # Everything else is off: a citizen's events form one Poisson process whose
-    # sources are picked by rate, so other sources would reshuffle the two that
-    # are fitted and blur the common random numbers.
+    # Everything else is off: other sources cost simulated events and change
+    # nothing the fit reads.
     for name in BEHAVIOURS:
         if name != "judgment_default":
             text += f"\n[behaviours.{name}]\nrate_per_year = 0.0\n"

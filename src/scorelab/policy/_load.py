@@ -117,6 +117,10 @@ class _Checker:
             if name not in vocabulary:
                 self.fail((*loc, i), f'unknown name "{name}": expected {expected(vocabulary)}')
 
+    def check_known(self, loc: tuple, what: str, name: str, vocabulary: tuple[str, ...]) -> None:
+        if name not in vocabulary:
+            self.fail(loc, f'unknown {what} "{name}": expected {expected(vocabulary)}')
+
     def check_rules(self) -> None:
         seen: set[str] = set()
         for i, rule in enumerate(self.policy.rules):
@@ -124,9 +128,7 @@ class _Checker:
             if rule.id in seen:
                 self.fail((*loc, "id"), f'rule id "{rule.id}" is used twice')
             seen.add(rule.id)
-            if rule.behaviour not in BEHAVIOUR_NAMES:
-                self.fail((*loc, "behaviour"), f'unknown behaviour "{rule.behaviour}": expected '
-                          f"{expected(BEHAVIOUR_NAMES)}")
+            self.check_known((*loc, "behaviour"), "behaviour", rule.behaviour, BEHAVIOUR_NAMES)
             self.check_names((*loc, "sensors"), rule.sensors, SENSOR_NAMES)
             if rule.sets_grade is not None:
                 if rule.sets_grade not in self.policy.grade_names:
@@ -164,9 +166,7 @@ class _Checker:
                 if item.id in seen:
                     self.fail((*loc, "id"), f'id "{item.id}" is used twice in {kind}')
                 seen.add(item.id)
-                if item.service not in SERVICE_NAMES:
-                    self.fail((*loc, "service"), f'unknown service "{item.service}": expected '
-                              f"{expected(SERVICE_NAMES)}")
+                self.check_known((*loc, "service"), "service", item.service, SERVICE_NAMES)
                 self.check_condition((*loc, "when"), item.when)
                 self.check_source(loc, item.source)
                 self.check_assumed(loc, item)

@@ -25,10 +25,15 @@ from scorelab.engine._state import (
     CIT_RECORDS,
     CIT_WRONGFUL,
     FALSE,
+    LOG,
     count,
+    reserve_log,
 )
 
 COUNT_COUNTER = 1 << 40  # counter space of Poisson count draws, apart from event ids
+# exp(-lam) > 1 - lam, and math.exp is within an ulp: below 1 - lam - 2**-51 a draw
+# is surely under exp(-lam), so the count is 0 without computing exp (the same result)
+SURELY_NONE = 1.0 - 2.0**-51
 
 
 @njit(cache=True)
@@ -58,7 +63,10 @@ def _sources(T, first, k, cid, sex, age, urban, area, income, src_rate, src_data
             src_data[n, 0], src_data[n, 1], src_data[n, 2] = rnd.ACT_TIME + b, ACT, m
             src_data[n, 3], src_data[n, 4] = b, cid[i]
             n += 1
-            for s in range(n_sensors):
+            for slot in range(n_sensors):
+                s = T.false_sensors[b, slot]
+                if s < 0:
+                    break
                 rate = T.false_rate[b, s, area[i]]
                 if rate <= 0.0:
                     continue
@@ -91,6 +99,9 @@ def _poisson_count(seed, stream, cid, mean):
         lam = min(mean, 100.0)
         mean -= lam
         u = rnd.uniform(seed, stream, cid, COUNT_COUNTER + piece)
+        piece += 1
+        if u <= SURELY_NONE - lam:  # then u <= exp(-lam): no event, and no exp needed
+            continue
         p = math.exp(-lam)
         cumulative = p
         k = 0
@@ -99,7 +110,6 @@ def _poisson_count(seed, stream, cid, mean):
             p *= lam / k
             cumulative += p
         total += k
-        piece += 1
     return total
 
 
@@ -125,13 +135,14 @@ def _generate_events(T, H, n_src, src_rate, src_data, ev_t, ev_d, area):
         stream, kind, m, a, cid = (src_data[j, 0], src_data[j, 1], src_data[j, 2],
                                    src_data[j, 3], src_data[j, 4])
         events = _poisson_count(T.seed, stream, cid, rate * days)
-        inert = ((kind == ATTEMPT and T.svc_free[a]) or (kind == ACT and T.beh_inert[a])
-                 or (kind == FALSE and T.beh_inert[a // 16]))
+        if events == 0:
+            continue
+        if ((kind == ATTEMPT and T.svc_free[a]) or (kind == ACT and T.beh_inert[a])
+                or (kind == FALSE and T.beh_inert[a // 16])):
+            _count_inert(T, H, kind, m, a, stream, events, area[H.first + m])
+            continue
         for c in range(events):
             time = days * rnd.uniform(T.seed, stream, cid, c)
-            if inert:
-                _inert_event(T, H, kind, m, a, c, int(time), area[H.first + m])
-                continue
             if n == ev_t.shape[0]:
                 grown_t = np.empty(2 * n)
                 grown_d = np.empty((2 * n, 4), np.int64)
@@ -148,23 +159,66 @@ def _generate_events(T, H, n_src, src_rate, src_data, ev_t, ev_d, area):
 
 
 @njit(cache=True)
-def _inert_event(T, H, kind, m, a, c, day, area):
-    """Count an event that changes no state.
+def _count_inert(T, H, kind, m, a, stream, events, area):
+    """Count the ``events`` events of one source that change no state.
 
-    That is an attempt at an ungated service, or an act (or a false record) of a
-    behaviour no rule, list or shaming uses.
+    That is attempts at an ungated service, or acts (or false records) of a
+    behaviour no rule, list or shaming uses. Most events are of this kind, so
+    they are logged here in one tight loop over local arrays: every call that
+    takes ``H`` costs two atomic reference-count updates.
     """
+    lay = T.layout
+    reserve_log(H, 4 * events)
+    log_key, log_amt = H.log_key, H.log_amt
+    i = H.cnt[LOG]
+    code = H.codes[m]
+    cid = H.cids[m]
+    seed = T.seed
+    days = float(T.days)
+    row = H.first + m
     if kind == ATTEMPT:
-        count(H, day, m, T.layout.attempts + a, 1)
-        return
-    if kind == FALSE:
-        _count_record(T, H, m, a // 16, a % 16, 1, day)
-        return
-    count(H, day, m, T.layout.acts + a, 1)
-    H.cit[H.first + m, CIT_ACTS] += 1
-    sensor = _detecting_sensor(T, H, m, a, c, area)
-    if sensor >= 0:
-        _count_record(T, H, m, a, sensor, 0, day)
+        key = ((lay.attempts + a) << 20) | code
+        for c in range(events):
+            log_key[i] = (int(days * rnd.uniform(seed, stream, cid, c)) << 40) | key
+            log_amt[i] = 1
+            i += 1
+    elif kind == FALSE:
+        b, sensor = a // 16, a % 16
+        keys = (lay.records_by_behaviour + b, lay.records_by_sensor + sensor,
+                lay.wrongful_by_sensor + sensor, lay.wrongful_by_behaviour + b)
+        for c in range(events):
+            day = int(days * rnd.uniform(seed, stream, cid, c)) << 40
+            for col in keys:
+                log_key[i] = day | (col << 20) | code
+                log_amt[i] = 1
+                i += 1
+        H.cit[row, CIT_RECORDS] += events
+        H.cit[row, CIT_WRONGFUL] += events
+    else:
+        detect, sensors = T.beh_detect, T.beh_sensor
+        act_key = ((lay.acts + a) << 20) | code
+        by_behaviour = ((lay.records_by_behaviour + a) << 20) | code
+        recorded = 0
+        for c in range(events):
+            day = int(days * rnd.uniform(seed, stream, cid, c)) << 40
+            log_key[i] = day | act_key
+            log_amt[i] = 1
+            i += 1
+            for slot in range(sensors.shape[1]):
+                s = sensors[a, slot]
+                if s < 0:
+                    break
+                if rnd.uniform(seed, rnd.DETECT + a, cid, c * 16 + slot) < detect[a, slot, area]:
+                    log_key[i] = day | by_behaviour
+                    log_key[i + 1] = day | ((lay.records_by_sensor + s) << 20) | code
+                    log_amt[i] = 1
+                    log_amt[i + 1] = 1
+                    i += 2
+                    recorded += 1
+                    break
+        H.cit[row, CIT_ACTS] += events
+        H.cit[row, CIT_RECORDS] += recorded
+    H.cnt[LOG] = i
 
 
 @njit(cache=True)

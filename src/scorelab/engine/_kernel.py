@@ -85,6 +85,7 @@ from scorelab.engine._state import (
     STIGMA_UNTIL,
     STIGMA_VERSION,
     WRONGLY_DENIED,
+    add_to_groups,
     band,
     capped_points,
     compliance_wait,
@@ -428,9 +429,8 @@ def _replay(T, H, ev_t, ev_d, n_ev, area):
 
 @njit(cache=True)
 def _start_household(T, H, sex, age, region, urban, income, occupation, citizen_id):
-    """Reset the scratch state for the household at ``H.first`` and log its day-0 levels."""
+    """Reset the scratch state for the household at ``H.first``."""
     start_band = band(T.grade_min, T.start)
-    start_bin = T.score_bin[T.start - T.floor]
     H.cnt[HEAP] = 0
     H.cnt[RECORDS] = 0
     H.cnt[EFFECTS] = 0
@@ -458,9 +458,6 @@ def _start_household(T, H, sex, age, region, urban, income, occupation, citizen_
         H.rec_no[m] = 0
         H.sampled[m] = T.ledger_sample >= 1.0 or (
             rnd.uniform(T.seed, rnd.LEDGER_SAMPLE, citizen_id[i], 0) < T.ledger_sample)
-        count(H, 0, m, T.layout.hist + start_bin, 1)
-        count(H, 0, m, T.layout.grades + start_band, 1)
-        count(H, 0, m, T.layout.score_sum, T.start)
     for m in range(H.size):
         settle_condition_lists(T, H, m, 0)
 
@@ -524,6 +521,7 @@ def run_chunk(T, H, citizen_id, household_id, sex, age, region, urban, income, o
     per_member = T.beh_rate.shape[0] * (1 + T.false_camera.shape[0]) + T.svc_rate.shape[0]
     src_rate = np.empty(MAX_MEMBERS * per_member)
     src_data = np.empty((MAX_MEMBERS * per_member, 5), np.int64)
+    people = np.zeros(T.n_groups, np.int64)  # citizens per group
     first = 0
     while first < n:
         k = 1
@@ -536,6 +534,8 @@ def run_chunk(T, H, citizen_id, household_id, sex, age, region, urban, income, o
         H.cids = citizen_id[first:first + k]
         H.ages = age[first:first + k]
         _start_household(T, H, sex, age, region, urban, income, occupation, citizen_id)
+        for m in range(k):
+            add_to_groups(people, T.group_offsets, H.codes[m], 1)
         n_src = _sources(T, first, k, citizen_id, sex, age, urban, area, income, src_rate,
                          src_data)
         ev_t, ev_d, n_ev = _generate_events(T, H, n_src, src_rate, src_data, ev_t, ev_d, area)
@@ -547,6 +547,10 @@ def run_chunk(T, H, citizen_id, household_id, sex, age, region, urban, income, o
                 sorted_key = np.empty(H.log_key.shape[0], np.int64)
                 sorted_amt = np.empty(H.log_key.shape[0], np.int64)
             flush(H, matrix, T.group_offsets, sorted_key, sorted_amt, per_day)
+    # everyone starts at the same score, band and bin: day 0's levels, group by group
+    matrix[0, T.layout.hist + T.score_bin[T.start - T.floor]] += people
+    matrix[0, T.layout.grades + band(T.grade_min, T.start)] += people
+    matrix[0, T.layout.score_sum] += people * T.start
     return matrix, H.cit, H.ledger[: H.cnt[LEDGER]].copy()
 
 

@@ -82,6 +82,15 @@ def grow(a, need):
 
 
 @njit(cache=True)
+def reserve_log(H, entries):
+    """Make room for ``entries`` more log entries."""
+    need = H.cnt[LOG] + entries
+    if need > H.log_key.shape[0]:
+        H.log_key = grow(H.log_key, need)
+        H.log_amt = grow(H.log_amt, need)
+
+
+@njit(cache=True, inline="always")
 def count(H, day, m, col, amount):
     """Log ``amount`` for column ``col`` of the daily matrix, for member ``m``'s groups.
 
@@ -90,8 +99,7 @@ def count(H, day, m, col, amount):
     """
     i = H.cnt[LOG]
     if i == H.log_key.shape[0]:
-        H.log_key = grow(H.log_key, i + 1)
-        H.log_amt = grow(H.log_amt, i + 1)
+        reserve_log(H, 1)
     H.log_key[i] = (day << 40) | (col << 20) | H.codes[m]
     H.log_amt[i] = amount
     H.cnt[LOG] = i + 1
@@ -123,15 +131,20 @@ def flush(H, matrix, offsets, sorted_key, sorted_amt, per_day):
     for j in range(n):
         key = sorted_key[j]
         amount = sorted_amt[j]
-        row = matrix[key >> 40, (key >> 20) & 0xFFFFF]
-        row[0] += amount
-        row[offsets[1] + (key & 1)] += amount
-        row[offsets[2] + ((key >> 1) & 7)] += amount
-        row[offsets[3] + ((key >> 4) & 63)] += amount
-        row[offsets[4] + ((key >> 10) & 1)] += amount
-        row[offsets[5] + ((key >> 11) & 15)] += amount
-        row[offsets[6] + ((key >> 15) & 31)] += amount
+        add_to_groups(matrix[key >> 40, (key >> 20) & 0xFFFFF], offsets, key, amount)
     H.cnt[LOG] = 0
+
+
+@njit(cache=True, inline="always")
+def add_to_groups(row, offsets, code, amount):
+    """Add ``amount`` to every group of ``row`` that a group code (low 20 bits) belongs to."""
+    row[0] += amount
+    row[offsets[1] + (code & 1)] += amount
+    row[offsets[2] + ((code >> 1) & 7)] += amount
+    row[offsets[3] + ((code >> 4) & 63)] += amount
+    row[offsets[4] + ((code >> 10) & 1)] += amount
+    row[offsets[5] + ((code >> 11) & 15)] += amount
+    row[offsets[6] + ((code >> 15) & 31)] += amount
 
 
 @njit(cache=True)

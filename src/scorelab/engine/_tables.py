@@ -125,6 +125,7 @@ class Tables(NamedTuple):
     beh_cost: np.ndarray  # (B, D) deterrent cost of one recorded act (<0: a reward)
     beh_inert: np.ndarray  # (B,) no rule, list, shaming or cost uses it: counted, not replayed
     false_rate: np.ndarray  # (B, S, A) wrongful records per day, by area
+    false_sensors: np.ndarray  # (B, S) sensors with a false rate > 0 somewhere, -1 padded
     false_camera: np.ndarray  # (S,) 1 where the camera's demographic multipliers apply
     false_female: float  # camera false-match multiplier for women (NIST)
     false_elderly: float  # ... for people aged 60+
@@ -253,6 +254,19 @@ def _behaviour_arrays(scenario: Scenario, census: Census) -> dict[str, np.ndarra
     miss = np.prod(1 - out["beh_detect"], axis=1)
     out["beh_detect_any"] = 1 - miss
     return out
+
+
+def _false_sensors(false_rate: np.ndarray) -> np.ndarray:
+    """Per behaviour, the sensors that can make false records of it (-1 padded).
+
+    Listing them once spares the kernel a scan of every (behaviour, sensor) pair
+    for every citizen.
+    """
+    sensors = np.full(false_rate.shape[:2], -1, np.int64)
+    for b in range(false_rate.shape[0]):
+        found = np.flatnonzero((false_rate[b] > 0).any(axis=1))
+        sensors[b, : found.size] = found
+    return sensors
 
 
 def _false_rates(
@@ -399,6 +413,7 @@ def build_tables(
         beh_inert=~used & (cost == 0).all(axis=1),
         svc_free=np.array([v not in gated for v in SERVICE_NAMES], np.bool_),
         false_rate=false_rate / 1.0,
+        false_sensors=_false_sensors(false_rate),
         false_camera=np.array([s == "camera" for s in SENSOR_NAMES], np.bool_),
         false_female=false_female, false_elderly=false_elderly, false_norm=false_norm,
         svc_rate=np.array([_svc(scenario, v).attempts_per_year / 365.0 if _svc(scenario, v)

@@ -36,54 +36,96 @@ COUNT_COUNTER = 1 << 40  # counter space of Poisson count draws, apart from even
 SURELY_NONE = 1.0 - 2.0**-51
 
 
-@njit(cache=True)
-def _sources(T, first, k, cid, sex, age, urban, area, income, src_rate, src_data):
-    """List the household's event sources: rate, and (stream, kind, member, argument, id).
+N_CLASSES = 80  # sex x urban x aged 60+ x income decile: what sets a behaviour's rate
 
-    Sources come in a fixed order (member, then behaviour with its false-record
-    sensors, then services), which fixes the order of the generated events.
+
+@njit(cache=True)
+def rate_class(sex, urban, elderly, income):
+    """Index of the rate class of a citizen (see :data:`N_CLASSES`)."""
+    return sex + 2 * urban + 4 * elderly + 8 * income
+
+
+@njit(cache=True)
+def source_means(T):
+    """Expected events over the run, and the chance of none, for every kind of source.
+
+    Behaviours by rate class (B, N_CLASSES) and services (V,). Computed once per
+    chunk: listing a household's sources is then a few lookups, and most Poisson
+    counts need no ``exp``.
     """
+    days = float(T.days)
+    n_beh = T.beh_rate.shape[0]
+    beh_mean = np.zeros((n_beh, N_CLASSES))
+    for b in range(n_beh):
+        if T.beh_rate[b] <= 0.0:
+            continue
+        for cls in range(N_CLASSES):
+            rate = T.beh_rate[b] * T.beh_boost[b]
+            if cls & 1 == 0:
+                rate *= T.beh_male[b]
+            if (cls >> 1) & 1 == 1:
+                rate *= T.beh_urban[b]
+            if (cls >> 2) & 1 == 1:
+                rate *= T.beh_elderly[b]
+            rate *= 1.0 + T.beh_income_slope[b] * ((cls >> 3) - 4.5) / 4.5
+            beh_mean[b, cls] = rate * days
+    svc_mean = T.svc_rate * days
+    return beh_mean, np.exp(-np.minimum(beh_mean, 100.0)), svc_mean, np.exp(
+        -np.minimum(svc_mean, 100.0))
+
+
+@njit(cache=True)
+def _sources(T, means, first, k, cid, sex, age, urban, area, income, src_mean, src_p0,
+             src_data):
+    """List the household's event sources: mean, chance of none, (stream, kind, member, ...).
+
+    Each source has its mean count over the run, the chance of no event (or -1),
+    and (stream, kind, member, argument, citizen id). Sources come in a fixed
+    order (member, then behaviour with its false-record sensors, then services),
+    which fixes the order of the generated events.
+    """
+    beh_mean, beh_p0, svc_mean, svc_p0 = means
+    beh_min_age, beh_max_age = T.beh_min_age, T.beh_max_age
+    false_sensors, false_rate, false_camera = T.false_sensors, T.false_rate, T.false_camera
+    false_female, false_elderly, false_norm = T.false_female, T.false_elderly, T.false_norm
+    svc_min_age, svc_max_age, svc_head_only = T.svc_min_age, T.svc_max_age, T.svc_head_only
+    days = float(T.days)
     n = 0
-    n_sensors = T.false_camera.shape[0]
     for m in range(k):
         i = first + m
         elderly = age[i] >= 60
-        for b in range(T.beh_rate.shape[0]):
-            if T.beh_rate[b] <= 0.0 or age[i] < T.beh_min_age[b] or age[i] > T.beh_max_age[b]:
+        cls = rate_class(sex[i], urban[i], 1 if elderly else 0, income[i])
+        for b in range(beh_mean.shape[0]):
+            if beh_mean[b, cls] <= 0.0 or age[i] < beh_min_age[b] or age[i] > beh_max_age[b]:
                 continue
-            rate = T.beh_rate[b] * T.beh_boost[b]
-            if sex[i] == 0:
-                rate *= T.beh_male[b]
-            if urban[i] == 1:
-                rate *= T.beh_urban[b]
-            if elderly:
-                rate *= T.beh_elderly[b]
-            rate *= 1.0 + T.beh_income_slope[b] * (income[i] - 4.5) / 4.5
-            src_rate[n] = rate
+            src_mean[n] = beh_mean[b, cls]
+            src_p0[n] = beh_p0[b, cls]
             src_data[n, 0], src_data[n, 1], src_data[n, 2] = rnd.ACT_TIME + b, ACT, m
             src_data[n, 3], src_data[n, 4] = b, cid[i]
             n += 1
-            for slot in range(n_sensors):
-                s = T.false_sensors[b, slot]
+            for slot in range(false_sensors.shape[1]):
+                s = false_sensors[b, slot]
                 if s < 0:
                     break
-                rate = T.false_rate[b, s, area[i]]
+                rate = false_rate[b, s, area[i]]
                 if rate <= 0.0:
                     continue
-                if T.false_camera[s]:
-                    rate *= T.false_female if sex[i] == 1 else 1.0
-                    rate *= T.false_elderly if elderly else 1.0
-                    rate /= T.false_norm
-                src_rate[n] = rate
+                if false_camera[s]:
+                    rate *= false_female if sex[i] == 1 else 1.0
+                    rate *= false_elderly if elderly else 1.0
+                    rate /= false_norm
+                src_mean[n] = rate * days
+                src_p0[n] = -1.0  # computed only if needed: these counts are almost always 0
                 src_data[n, 0], src_data[n, 1] = rnd.FALSE_TIME + b * 16 + s, FALSE
                 src_data[n, 2], src_data[n, 3], src_data[n, 4] = m, b * 16 + s, cid[i]
                 n += 1
-        for v in range(T.svc_rate.shape[0]):
-            if age[i] < T.svc_min_age[v] or age[i] > T.svc_max_age[v]:
+        for v in range(svc_mean.shape[0]):
+            if svc_mean[v] <= 0.0 or age[i] < svc_min_age[v] or age[i] > svc_max_age[v]:
                 continue
-            if T.svc_head_only[v] and m != 0:
+            if svc_head_only[v] and m != 0:
                 continue
-            src_rate[n] = T.svc_rate[v]
+            src_mean[n] = svc_mean[v]
+            src_p0[n] = svc_p0[v]
             src_data[n, 0], src_data[n, 1], src_data[n, 2] = rnd.ATTEMPT_TIME + v, ATTEMPT, m
             src_data[n, 3], src_data[n, 4] = v, cid[i]
             n += 1
@@ -91,18 +133,22 @@ def _sources(T, first, k, cid, sex, age, urban, area, income, src_rate, src_data
 
 
 @njit(cache=True)
-def _poisson_count(seed, stream, cid, mean):
-    """A Poisson count with the given mean, by inversion (in pieces of at most 100)."""
+def _poisson_count(seed, stream, cid, mean, p0):
+    """A Poisson count with the given mean, by inversion (in pieces of at most 100).
+
+    ``p0`` is ``exp(-min(mean, 100))`` when the caller has it, else negative.
+    """
     total = 0
     piece = 0
     while mean > 0.0:
         lam = min(mean, 100.0)
         mean -= lam
         u = rnd.uniform(seed, stream, cid, COUNT_COUNTER + piece)
-        piece += 1
         if u <= SURELY_NONE - lam:  # then u <= exp(-lam): no event, and no exp needed
+            piece += 1
             continue
-        p = math.exp(-lam)
+        p = p0 if piece == 0 and p0 >= 0.0 else math.exp(-lam)
+        piece += 1
         cumulative = p
         k = 0
         while u > cumulative and k < 10_000:
@@ -114,7 +160,7 @@ def _poisson_count(seed, stream, cid, mean):
 
 
 @njit(cache=True)
-def _generate_events(T, H, n_src, src_rate, src_data, ev_t, ev_d, area):
+def _generate_events(T, H, n_src, src_mean, src_p0, src_data, ev_t, ev_d, area):
     """Draw every source's events over the run; returns the (maybe regrown) arrays and count.
 
     Each source (a behaviour, a false-record stream, a service, of one member)
@@ -122,103 +168,96 @@ def _generate_events(T, H, n_src, src_rate, src_data, ev_t, ev_d, area):
     time for each, all keyed by its own stream. Sources never share draws, so
     changing one rate leaves every other source's events as they were: the
     same seed gives common random numbers across policies and parameter values
-    (the no-policy baseline, calibration). Events that cannot change anyone's
-    state (acts of a behaviour the policy ignores, attempts at a service it
-    neither bans nor rewards) are counted here at once and never enter the replay.
+    (the no-policy baseline, calibration).
+
+    Events that cannot change anyone's state (acts of a behaviour the policy
+    ignores, attempts at a service it neither bans nor rewards) are most events;
+    they are counted here at once, inline, and never enter the replay. Inline
+    matters: every array taken from ``T`` or ``H`` costs two atomic
+    reference-count updates, so they are taken once per household, not per source.
     """
-    n = 0
+    seed = T.seed
     days = float(T.days)
+    need = 0
     for j in range(n_src):
-        rate = src_rate[j]
-        if rate <= 0.0:
+        events = _poisson_count(seed, src_data[j, 0], src_data[j, 4], src_mean[j], src_p0[j])
+        src_data[j, 5] = events
+        need += events
+    if need == 0:
+        return ev_t, ev_d, 0
+    reserve_log(H, 4 * need)
+    log_key, log_amt, cnt, codes, cit = H.log_key, H.log_amt, H.cnt, H.codes, H.cit
+    svc_free, beh_inert, detect, sensors = T.svc_free, T.beh_inert, T.beh_detect, T.beh_sensor
+    lay = T.layout
+    first = H.first
+    i = cnt[LOG]
+    n = 0
+    for j in range(n_src):
+        events = src_data[j, 5]
+        if events == 0:
             continue
         stream, kind, m, a, cid = (src_data[j, 0], src_data[j, 1], src_data[j, 2],
                                    src_data[j, 3], src_data[j, 4])
-        events = _poisson_count(T.seed, stream, cid, rate * days)
-        if events == 0:
-            continue
-        if ((kind == ATTEMPT and T.svc_free[a]) or (kind == ACT and T.beh_inert[a])
-                or (kind == FALSE and T.beh_inert[a // 16])):
-            _count_inert(T, H, kind, m, a, stream, events, area[H.first + m])
-            continue
-        for c in range(events):
-            time = days * rnd.uniform(T.seed, stream, cid, c)
-            if n == ev_t.shape[0]:
-                grown_t = np.empty(2 * n)
-                grown_d = np.empty((2 * n, 4), np.int64)
-                grown_t[:n] = ev_t
-                grown_d[:n] = ev_d
-                ev_t, ev_d = grown_t, grown_d
-            ev_t[n] = time
-            ev_d[n, 0] = kind
-            ev_d[n, 1] = m
-            ev_d[n, 2] = a
-            ev_d[n, 3] = c
-            n += 1
-    return ev_t, ev_d, n
-
-
-@njit(cache=True)
-def _count_inert(T, H, kind, m, a, stream, events, area):
-    """Count the ``events`` events of one source that change no state.
-
-    That is attempts at an ungated service, or acts (or false records) of a
-    behaviour no rule, list or shaming uses. Most events are of this kind, so
-    they are logged here in one tight loop over local arrays: every call that
-    takes ``H`` costs two atomic reference-count updates.
-    """
-    lay = T.layout
-    reserve_log(H, 4 * events)
-    log_key, log_amt = H.log_key, H.log_amt
-    i = H.cnt[LOG]
-    code = H.codes[m]
-    cid = H.cids[m]
-    seed = T.seed
-    days = float(T.days)
-    row = H.first + m
-    if kind == ATTEMPT:
-        key = ((lay.attempts + a) << 20) | code
-        for c in range(events):
-            log_key[i] = (int(days * rnd.uniform(seed, stream, cid, c)) << 40) | key
-            log_amt[i] = 1
-            i += 1
-    elif kind == FALSE:
-        b, sensor = a // 16, a % 16
-        keys = (lay.records_by_behaviour + b, lay.records_by_sensor + sensor,
-                lay.wrongful_by_sensor + sensor, lay.wrongful_by_behaviour + b)
-        for c in range(events):
-            day = int(days * rnd.uniform(seed, stream, cid, c)) << 40
-            for col in keys:
-                log_key[i] = day | (col << 20) | code
+        code = codes[m]
+        if kind == ATTEMPT and svc_free[a]:
+            key = ((lay.attempts + a) << 20) | code
+            for c in range(events):
+                log_key[i] = (int(days * rnd.uniform(seed, stream, cid, c)) << 40) | key
                 log_amt[i] = 1
                 i += 1
-        H.cit[row, CIT_RECORDS] += events
-        H.cit[row, CIT_WRONGFUL] += events
-    else:
-        detect, sensors = T.beh_detect, T.beh_sensor
-        act_key = ((lay.acts + a) << 20) | code
-        by_behaviour = ((lay.records_by_behaviour + a) << 20) | code
-        recorded = 0
-        for c in range(events):
-            day = int(days * rnd.uniform(seed, stream, cid, c)) << 40
-            log_key[i] = day | act_key
-            log_amt[i] = 1
-            i += 1
-            for slot in range(sensors.shape[1]):
-                s = sensors[a, slot]
-                if s < 0:
-                    break
-                if rnd.uniform(seed, rnd.DETECT + a, cid, c * 16 + slot) < detect[a, slot, area]:
-                    log_key[i] = day | by_behaviour
-                    log_key[i + 1] = day | ((lay.records_by_sensor + s) << 20) | code
+        elif kind == FALSE and beh_inert[a // 16]:
+            b, sensor = a // 16, a % 16
+            keys = (lay.records_by_behaviour + b, lay.records_by_sensor + sensor,
+                    lay.wrongful_by_sensor + sensor, lay.wrongful_by_behaviour + b)
+            for c in range(events):
+                day = int(days * rnd.uniform(seed, stream, cid, c)) << 40
+                for col in keys:
+                    log_key[i] = day | (col << 20) | code
                     log_amt[i] = 1
-                    log_amt[i + 1] = 1
-                    i += 2
-                    recorded += 1
-                    break
-        H.cit[row, CIT_ACTS] += events
-        H.cit[row, CIT_RECORDS] += recorded
-    H.cnt[LOG] = i
+                    i += 1
+            cit[first + m, CIT_RECORDS] += events
+            cit[first + m, CIT_WRONGFUL] += events
+        elif kind == ACT and beh_inert[a]:
+            where = area[first + m]
+            act_key = ((lay.acts + a) << 20) | code
+            by_behaviour = ((lay.records_by_behaviour + a) << 20) | code
+            recorded = 0
+            for c in range(events):
+                day = int(days * rnd.uniform(seed, stream, cid, c)) << 40
+                log_key[i] = day | act_key
+                log_amt[i] = 1
+                i += 1
+                for slot in range(sensors.shape[1]):  # the first sensor that records it
+                    s = sensors[a, slot]
+                    if s < 0:
+                        break
+                    if rnd.uniform(seed, rnd.DETECT + a, cid, c * 16 + slot) < detect[a, slot,
+                                                                                         where]:
+                        log_key[i] = day | by_behaviour
+                        log_key[i + 1] = day | ((lay.records_by_sensor + s) << 20) | code
+                        log_amt[i] = 1
+                        log_amt[i + 1] = 1
+                        i += 2
+                        recorded += 1
+                        break
+            cit[first + m, CIT_ACTS] += events
+            cit[first + m, CIT_RECORDS] += recorded
+        else:
+            for c in range(events):
+                if n == ev_t.shape[0]:
+                    grown_t = np.empty(2 * n)
+                    grown_d = np.empty((2 * n, 4), np.int64)
+                    grown_t[:n] = ev_t
+                    grown_d[:n] = ev_d
+                    ev_t, ev_d = grown_t, grown_d
+                ev_t[n] = days * rnd.uniform(seed, stream, cid, c)
+                ev_d[n, 0] = kind
+                ev_d[n, 1] = m
+                ev_d[n, 2] = a
+                ev_d[n, 3] = c
+                n += 1
+    cnt[LOG] = i
+    return ev_t, ev_d, n
 
 
 @njit(cache=True)

@@ -24,7 +24,13 @@ from numba import njit
 
 from scorelab import _random as rnd
 from scorelab.engine import _heap
-from scorelab.engine._events import _count_record, _detecting_sensor, _generate_events, _sources
+from scorelab.engine._events import (
+    _count_record,
+    _detecting_sensor,
+    _generate_events,
+    _sources,
+    source_means,
+)
 from scorelab.engine._household import Household
 from scorelab.engine._state import (
     ACT,
@@ -429,37 +435,45 @@ def _replay(T, H, ev_t, ev_d, n_ev, area):
 
 @njit(cache=True)
 def _start_household(T, H, sex, age, region, urban, income, occupation, citizen_id):
-    """Reset the scratch state for the household at ``H.first``."""
+    """Reset the scratch state for the household at ``H.first``.
+
+    Arrays are taken from ``T`` and ``H`` once (each take costs two atomic
+    reference-count updates), not once per member.
+    """
     start_band = band(T.grade_min, T.start)
-    H.cnt[HEAP] = 0
-    H.cnt[RECORDS] = 0
-    H.cnt[EFFECTS] = 0
+    cnt, codes, state, listing, cap = H.cnt, H.codes, H.state, H.listing, H.cap
+    comply, exper, rec_no, sampled = H.comply, H.exper, H.rec_no, H.sampled
+    age_edges, seed, ledger_sample = T.age_edges, T.seed, T.ledger_sample
+    cnt[HEAP] = 0
+    cnt[RECORDS] = 0
+    cnt[EFFECTS] = 0
     for m in range(H.size):
         i = H.first + m
         age_band = 0
-        for edge in T.age_edges:
+        for edge in age_edges:
             if age[i] >= edge:
                 age_band += 1
-        H.codes[m] = group_code(sex[i], age_band, region[i], urban[i], income[i], occupation[i])
+        codes[m] = group_code(sex[i], age_band, region[i], urban[i], income[i], occupation[i])
         for t in range(2):
-            H.state[t, m, :] = 0
-            H.state[t, m, SCORE] = T.start
-            H.state[t, m, GRADE] = start_band
-            H.state[t, m, OVR_GRADE] = -1
-            H.state[t, m, OVR_CAUSE] = -1
-            H.listing[t, m, :, LIST_VERSION] = 0
-            H.listing[t, m, :, LIST_CAUSE] = -1
-            H.cap[t, m, :, 0] = -1
-            H.cap[t, m, :, 1] = 0
-        H.comply[m, :] = 0
-        H.comply[m, C_CITIZEN] = citizen_id[i]
-        H.exper[m, 0] = 0.0
-        H.exper[m, 1] = 0.0
-        H.rec_no[m] = 0
-        H.sampled[m] = T.ledger_sample >= 1.0 or (
-            rnd.uniform(T.seed, rnd.LEDGER_SAMPLE, citizen_id[i], 0) < T.ledger_sample)
-    for m in range(H.size):
-        settle_condition_lists(T, H, m, 0)
+            state[t, m, :] = 0
+            state[t, m, SCORE] = T.start
+            state[t, m, GRADE] = start_band
+            state[t, m, OVR_GRADE] = -1
+            state[t, m, OVR_CAUSE] = -1
+            listing[t, m, :, LIST_VERSION] = 0
+            listing[t, m, :, LIST_CAUSE] = -1
+            cap[t, m, :, 0] = -1
+            cap[t, m, :, 1] = 0
+        comply[m, :] = 0
+        comply[m, C_CITIZEN] = citizen_id[i]
+        exper[m, 0] = 0.0
+        exper[m, 1] = 0.0
+        rec_no[m] = 0
+        sampled[m] = ledger_sample >= 1.0 or (
+            rnd.uniform(seed, rnd.LEDGER_SAMPLE, citizen_id[i], 0) < ledger_sample)
+    if T.has_condition_lists:
+        for m in range(H.size):
+            settle_condition_lists(T, H, m, 0)
 
 
 @njit(cache=True)
@@ -477,15 +491,15 @@ def replay_household(T, H, ev_t, ev_d, citizen_id, sex, age, region, urban, inco
 @njit(cache=True)
 def _finish_household(H):
     """Copy each member's final state into the per-citizen table."""
+    cit, state = H.cit, H.state
     for m in range(H.size):
         row = H.first + m
-        H.cit[row, CIT_SCORE] = H.state[0, m, SCORE]
-        H.cit[row, CIT_GRADE] = H.state[0, m, GRADE]
-        H.cit[row, CIT_LISTED] = H.state[0, m, LISTED]
-        H.cit[row, CIT_CF_SCORE] = H.state[1, m, SCORE]
-        H.cit[row, CIT_CF_GRADE] = H.state[1, m, GRADE]
-        H.cit[row, CIT_UNSEEN] = (H.cit[row, CIT_ACTS] - H.cit[row, CIT_RECORDS]
-                                  + H.cit[row, CIT_WRONGFUL])
+        cit[row, CIT_SCORE] = state[0, m, SCORE]
+        cit[row, CIT_GRADE] = state[0, m, GRADE]
+        cit[row, CIT_LISTED] = state[0, m, LISTED]
+        cit[row, CIT_CF_SCORE] = state[1, m, SCORE]
+        cit[row, CIT_CF_GRADE] = state[1, m, GRADE]
+        cit[row, CIT_UNSEEN] = cit[row, CIT_ACTS] - cit[row, CIT_RECORDS] + cit[row, CIT_WRONGFUL]
 
 
 @njit(cache=True)
@@ -519,8 +533,10 @@ def run_chunk(T, H, citizen_id, household_id, sex, age, region, urban, income, o
     ev_t = np.empty(256)
     ev_d = np.empty((256, 4), np.int64)
     per_member = T.beh_rate.shape[0] * (1 + T.false_camera.shape[0]) + T.svc_rate.shape[0]
-    src_rate = np.empty(MAX_MEMBERS * per_member)
-    src_data = np.empty((MAX_MEMBERS * per_member, 5), np.int64)
+    src_mean = np.empty(MAX_MEMBERS * per_member)
+    src_p0 = np.empty(MAX_MEMBERS * per_member)
+    means = source_means(T)
+    src_data = np.empty((MAX_MEMBERS * per_member, 6), np.int64)
     people = np.zeros(T.n_groups, np.int64)  # citizens per group
     first = 0
     while first < n:
@@ -536,9 +552,10 @@ def run_chunk(T, H, citizen_id, household_id, sex, age, region, urban, income, o
         _start_household(T, H, sex, age, region, urban, income, occupation, citizen_id)
         for m in range(k):
             add_to_groups(people, T.group_offsets, H.codes[m], 1)
-        n_src = _sources(T, first, k, citizen_id, sex, age, urban, area, income, src_rate,
-                         src_data)
-        ev_t, ev_d, n_ev = _generate_events(T, H, n_src, src_rate, src_data, ev_t, ev_d, area)
+        n_src = _sources(T, means, first, k, citizen_id, sex, age, urban, area, income,
+                         src_mean, src_p0, src_data)
+        ev_t, ev_d, n_ev = _generate_events(T, H, n_src, src_mean, src_p0, src_data, ev_t,
+                                            ev_d, area)
         _replay(T, H, ev_t, ev_d, n_ev, area)
         _finish_household(H)
         first += k

@@ -25,8 +25,10 @@ from scorelab.engine._state import (
     CIT_RECORDS,
     CIT_WRONGFUL,
     FALSE,
+    HEAP,
     LOG,
     count,
+    plainly_allowed,
     reserve_log,
 )
 
@@ -178,16 +180,27 @@ def _generate_events(T, H, n_src, src_mean, src_p0, src_data, ev_t, ev_d, area):
     """
     seed = T.seed
     days = float(T.days)
+    svc_free, beh_inert, detect, sensors = T.svc_free, T.beh_inert, T.beh_detect, T.beh_sensor
     need = 0
+    quiet = H.cnt[HEAP] == 0  # nothing scheduled, and (below) no act or record to replay
     for j in range(n_src):
         events = _poisson_count(seed, src_data[j, 0], src_data[j, 4], src_mean[j], src_p0[j])
         src_data[j, 5] = events
         need += events
+        kind, a = src_data[j, 1], src_data[j, 3]
+        if events and ((kind == ACT and not beh_inert[a]) or (kind == FALSE
+                                                               and not beh_inert[a // 16])):
+            quiet = False
     if need == 0:
         return ev_t, ev_d, 0
+    # In a quiet household nobody's state ever changes, so an attempt allowed now
+    # (no sanction, no reward) is allowed all run long: it is counted, not replayed.
+    for j in range(n_src):
+        kind, m, a = src_data[j, 1], src_data[j, 2], src_data[j, 3]
+        src_data[j, 6] = kind == ATTEMPT and (svc_free[a] or (
+            quiet and src_data[j, 5] > 0 and plainly_allowed(T, H, m, a)))
     reserve_log(H, 4 * need)
     log_key, log_amt, cnt, codes, cit = H.log_key, H.log_amt, H.cnt, H.codes, H.cit
-    svc_free, beh_inert, detect, sensors = T.svc_free, T.beh_inert, T.beh_detect, T.beh_sensor
     lay = T.layout
     first = H.first
     i = cnt[LOG]
@@ -199,7 +212,7 @@ def _generate_events(T, H, n_src, src_mean, src_p0, src_data, ev_t, ev_d, area):
         stream, kind, m, a, cid = (src_data[j, 0], src_data[j, 1], src_data[j, 2],
                                    src_data[j, 3], src_data[j, 4])
         code = codes[m]
-        if kind == ATTEMPT and svc_free[a]:
+        if src_data[j, 6]:  # an attempt that is only counted
             key = ((lay.attempts + a) << 20) | code
             for c in range(events):
                 log_key[i] = (int(days * rnd.uniform(seed, stream, cid, c)) << 40) | key

@@ -97,6 +97,7 @@ from scorelab.engine._state import (
     compliance_wait,
     condition_holds,
     count,
+    denied,
     enter_list,
     flush,
     group_code,
@@ -231,21 +232,6 @@ def _undo_effect(T, H, e, kind, m, day):
 
 
 @njit(cache=True)
-def _denied(T, H, t, m, v):
-    """Whether a sanction on service ``v`` holds for member ``m`` (or kin) in track ``t``."""
-    for s in range(T.san_service.shape[0]):
-        if T.san_service[s] != v:
-            continue
-        if condition_holds(T, H, t, m, T.san_cond[s]):
-            return True
-        if T.san_household[s]:
-            for other in range(H.size):
-                if other != m and condition_holds(T, H, t, other, T.san_cond[s]):
-                    return True
-    return False
-
-
-@njit(cache=True)
 def _attempt(T, H, m, v, day, time):
     """Member ``m`` tries service ``v``: denied, discounted or allowed, counted by group.
 
@@ -255,12 +241,12 @@ def _attempt(T, H, m, v, day, time):
     lay = T.layout
     row = H.first + m
     count(H, day, m, lay.attempts + v, 1)
-    if _denied(T, H, 0, m, v):
+    if denied(T, H, 0, m, v):
         count(H, day, m, lay.denied + v, 1)
         H.cit[row, CIT_DENIALS] += 1
         H.cit[row, CIT_DENIED_SERVICES] |= 1 << v
         outcome = DENIED
-        if not _denied(T, H, 1, m, v):
+        if not denied(T, H, 1, m, v):
             count(H, day, m, lay.wrongful_denied + v, 1)
             H.cit[row, CIT_WRONGFUL_DENIALS] += 1
             outcome = WRONGLY_DENIED
@@ -503,12 +489,16 @@ def _finish_household(H):
 
 
 @njit(cache=True)
-def run_chunk(T, H, citizen_id, household_id, sex, age, region, urban, income, occupation):
+def run_chunk(T, H, matrix, citizen_id, household_id, sex, age, region, urban, income,
+              occupation):
     """Simulate one chunk of whole households over the run.
 
     Args:
         T: compiled :class:`~scorelab.engine._tables.KernelTables`.
         H: a fresh :func:`new_household` scratch struct for this chunk.
+        matrix: (D+1, W, G) int64, the day matrix the chunk's counts are added to
+            (per day, column of ``T.layout`` and group; columns from ``layout.hist``
+            on hold day-to-day changes). A worker reuses one across chunks.
         citizen_id: ids, shape (n,) int64, households contiguous.
         household_id: the head's citizen id for each citizen.
         sex: 0 male, 1 female.
@@ -519,12 +509,12 @@ def run_chunk(T, H, citizen_id, household_id, sex, age, region, urban, income, o
         occupation: occupation index.
 
     Returns:
-        matrix (D+1, W, G) int64: per day, column of ``T.layout`` and group; columns from
-        ``layout.hist`` on hold day-to-day changes. citizens (n, 18) int64 (see
-        CITIZEN_COLUMNS); ledger (entries, 9) int64 (see LEDGER_COLUMNS).
+        touched (W,) bool: the columns of ``matrix`` this chunk wrote to. citizens
+        (n, 18) int64 (see CITIZEN_COLUMNS); ledger (entries, 9) int64 (see
+        LEDGER_COLUMNS).
     """
     n = citizen_id.shape[0]
-    matrix = np.zeros((T.days + 1, T.layout.width, T.n_groups), np.int64)
+    touched = np.zeros(T.layout.width, np.bool_)
     flush_at = 1 << 20
     area = region.astype(np.int64) * 2 + urban  # where cameras see: region and urban/rural
     sorted_key = np.empty(0, np.int64)
@@ -536,7 +526,7 @@ def run_chunk(T, H, citizen_id, household_id, sex, age, region, urban, income, o
     src_mean = np.empty(MAX_MEMBERS * per_member)
     src_p0 = np.empty(MAX_MEMBERS * per_member)
     means = source_means(T)
-    src_data = np.empty((MAX_MEMBERS * per_member, 6), np.int64)
+    src_data = np.empty((MAX_MEMBERS * per_member, 7), np.int64)
     people = np.zeros(T.n_groups, np.int64)  # citizens per group
     first = 0
     while first < n:
@@ -563,12 +553,14 @@ def run_chunk(T, H, citizen_id, household_id, sex, age, region, urban, income, o
             if sorted_key.shape[0] < H.cnt[LOG]:
                 sorted_key = np.empty(H.log_key.shape[0], np.int64)
                 sorted_amt = np.empty(H.log_key.shape[0], np.int64)
-            flush(H, matrix, T.group_offsets, sorted_key, sorted_amt, per_day)
+            flush(H, matrix, touched, T.group_offsets, sorted_key, sorted_amt, per_day)
     # everyone starts at the same score, band and bin: day 0's levels, group by group
-    matrix[0, T.layout.hist + T.score_bin[T.start - T.floor]] += people
-    matrix[0, T.layout.grades + band(T.grade_min, T.start)] += people
-    matrix[0, T.layout.score_sum] += people * T.start
-    return matrix, H.cit, H.ledger[: H.cnt[LEDGER]].copy()
+    for col, amount in ((T.layout.hist + T.score_bin[T.start - T.floor], 1),
+                        (T.layout.grades + band(T.grade_min, T.start), 1),
+                        (T.layout.score_sum, T.start)):
+        matrix[0, col] += people * amount
+        touched[col] = True
+    return touched, H.cit, H.ledger[: H.cnt[LEDGER]].copy()
 
 
 def new_household(tables: Tables, n: int) -> Household:

@@ -106,13 +106,14 @@ def count(H, day, m, col, amount):
 
 
 @njit(cache=True)
-def flush(H, matrix, offsets, sorted_key, sorted_amt, per_day):
+def flush(H, matrix, touched, offsets, sorted_key, sorted_amt, per_day):
     """Add logged entries to ``matrix`` (days, columns, groups), sorted by day first.
 
     A counting sort moves the entries into day order (sequential reads, one
     write stream per day); they are then added in that order, so each day's
     slab of the matrix stays in cache, and the seven groups of one entry lie in
-    one row of a column.
+    one row of a column. ``touched`` marks the columns written, so that only
+    those need to travel back from a worker.
     """
     n = H.cnt[LOG]
     log_key, log_amt = H.log_key, H.log_amt
@@ -128,6 +129,7 @@ def flush(H, matrix, offsets, sorted_key, sorted_amt, per_day):
         sorted_key[at] = key
         sorted_amt[at] = log_amt[i]
         per_day[d] = at + 1
+        touched[(key >> 20) & 0xFFFFF] = True
     for j in range(n):
         key = sorted_key[j]
         amount = sorted_amt[j]
@@ -177,6 +179,35 @@ def condition_holds(T, H, t, m, cond):
     state = H.state
     return execute(code, H.stack, state[t, m, SCORE], state[t, m, GRADE], H.ages[m],
                    state[t, m, LISTED])
+
+
+@njit(cache=True)
+def denied(T, H, t, m, v):
+    """Whether a sanction on service ``v`` holds for member ``m`` (or kin) in track ``t``."""
+    for s in range(T.san_service.shape[0]):
+        if T.san_service[s] != v:
+            continue
+        if condition_holds(T, H, t, m, T.san_cond[s]):
+            return True
+        if T.san_household[s]:
+            for other in range(H.size):
+                if other != m and condition_holds(T, H, t, other, T.san_cond[s]):
+                    return True
+    return False
+
+
+@njit(cache=True)
+def plainly_allowed(T, H, m, v):
+    """Whether member ``m``'s attempt at ``v`` is allowed now with no sanction or reward.
+
+    Such an attempt changes no state: it is only counted.
+    """
+    if denied(T, H, 0, m, v):
+        return False
+    for w in range(T.rew_service.shape[0]):
+        if T.rew_service[w] == v and condition_holds(T, H, 0, m, T.rew_cond[w]):
+            return False
+    return True
 
 
 @njit(cache=True)

@@ -5,8 +5,9 @@ While a run is in progress its staging folder holds::
     request.json          what was asked (sizes, seed, options), to rebuild the run
     policy.toml, scenario.toml   the exact inputs
     parts/citizens-000012.parquet, parts/ledger-000012.parquet   one pair per finished chunk
-    checkpoint.npz        the summed day matrices after the first ``chunks_done`` chunks,
-                          and the counts: one file, so matrices and counts never disagree
+    checkpoint.npz        the summed day matrices after the first ``chunks_done`` chunks
+                          (their used columns), and the counts: one file, so matrices
+                          and counts never disagree
     checkpoint.json       {"chunks_done": k, "chunks": n, "citizens_done": c}, for people
 
 Every file is written under a temporary name and renamed. The part files of a
@@ -27,9 +28,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from scorelab.runner._columns import UsedColumns, dense, used_columns
 from scorelab.runner._folder import RowGroupWriter
 
 PARTS = "parts"
+_COLUMNS, _WIDTH = ".columns", ".width"  # suffixes of a matrix's companions in the npz
 
 
 def part_path(staging: Path, kind: str, chunk: int) -> Path:
@@ -50,8 +53,14 @@ def save(staging: Path, chunks_done: int, chunks: int, citizens_done: int,
          matrices: dict[str, np.ndarray]) -> None:
     """Record that the first ``chunks_done`` chunks are finished, with their summed matrices."""
     info = {"chunks_done": chunks_done, "chunks": chunks, "citizens_done": citizens_done}
+    arrays: dict[str, np.ndarray] = {}
+    for name, matrix in matrices.items():  # only used columns: a long run's matrix is mostly 0
+        part = used_columns(matrix)
+        arrays[name] = part.values
+        arrays[f"{name}{_COLUMNS}"] = part.columns
+        arrays[f"{name}{_WIDTH}"] = np.int64(matrix.shape[1])
     tmp = staging / ".checkpoint.tmp.npz"
-    np.savez(tmp, **matrices, **{f"_{k}": np.int64(v) for k, v in info.items()})
+    np.savez(tmp, **arrays, **{f"_{k}": np.int64(v) for k, v in info.items()})
     os.replace(tmp, staging / "checkpoint.npz")
     tmp_json = staging / ".checkpoint.json.tmp"
     tmp_json.write_text(json.dumps(info))
@@ -69,7 +78,9 @@ def load(staging: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     path = staging / "checkpoint.npz"
     if path.is_file():
         with np.load(path) as saved:
-            matrices = {name: saved[name] for name in saved.files if not name.startswith("_")}
+            names = [name for name in saved.files if not name.startswith("_") and "." not in name]
+            matrices = {name: dense(UsedColumns(saved[f"{name}{_COLUMNS}"], saved[name]),
+                                    int(saved[f"{name}{_WIDTH}"])) for name in names}
             info = {name[1:]: int(saved[name]) for name in saved.files if name.startswith("_")}
     parts = staging / PARTS
     if parts.is_dir():

@@ -46,6 +46,7 @@ from scorelab.engine._tables import (
 from scorelab.policy._load import LoadedPolicy, load_policy
 from scorelab.policy._schema import Policy
 from scorelab.runner import _checkpoint as checkpoint
+from scorelab.runner._columns import UsedColumns, take_columns
 from scorelab.runner._estimate import refuse_if_too_big
 from scorelab.runner._folder import prepare_output, publish, staging_of, write_manifest
 from scorelab.runner._outputs import citizens_table, daily_table, ledger_table
@@ -73,6 +74,7 @@ class _Job:
 _job: _Job | None = None
 _kernel_tables: Any = None
 _kernel_baseline: Any = None
+_matrices: dict[str, np.ndarray] = {}  # this worker's day matrices, reused chunk after chunk
 
 
 def _init_worker(job: _Job) -> None:
@@ -80,25 +82,37 @@ def _init_worker(job: _Job) -> None:
     _job = job
     _kernel_tables = to_kernel(job.tables)
     _kernel_baseline = to_kernel(job.baseline) if job.baseline is not None else None
+    _matrices.clear()
 
 
-def _simulate(span: tuple[int, int]) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, Any]:
+def _empty_matrix(tables: Tables) -> np.ndarray:
+    return np.zeros((tables.days + 1, tables.layout.width, tables.n_groups), np.int64)
+
+
+def _simulate(span: tuple[int, int]) -> tuple[Any, UsedColumns, np.ndarray, np.ndarray, Any]:
     """Simulate citizens ``first .. first + count - 1`` in this worker.
 
-    With a baseline, the same people are simulated a second time with no
-    policy; only its day matrix is kept.
+    Returns the chunk's people, the used columns of its day matrix, its
+    per-citizen counters and ledger rows, and (with a baseline: the same people
+    simulated a second time with no policy) the used columns of the baseline's
+    day matrix.
     """
     first, count = span
     assert _job is not None
     people = generate(_job.seed, first, count, _job.total, _job.population)
     columns = (people.citizen_id, people.household_id, people.sex, people.age, people.region,
                people.urban, people.income_decile, people.occupation)
-    matrix, cit, ledger = run_chunk(_kernel_tables, new_household(_job.tables, count), *columns)
+    matrix = _matrices.setdefault("daily", _empty_matrix(_job.tables))
+    touched, cit, ledger = run_chunk(_kernel_tables, new_household(_job.tables, count), matrix,
+                                     *columns)
+    daily = take_columns(matrix, touched)
     baseline = None
     if _kernel_baseline is not None:
-        baseline, _, _ = run_chunk(_kernel_baseline, new_household(_job.baseline, count),
-                                   *columns)
-    return people, matrix, cit, ledger, baseline
+        matrix = _matrices.setdefault("baseline", _empty_matrix(_job.baseline))
+        touched, _, _ = run_chunk(_kernel_baseline, new_household(_job.baseline, count), matrix,
+                                  *columns)
+        baseline = take_columns(matrix, touched)
+    return people, daily, cit, ledger, baseline
 
 
 def plan_chunks(total: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -296,13 +310,13 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int, backend: st
     if progress is not None:
         progress(done, meta.citizens)
     results = _results(plan.job, spans[done_chunks:], workers, backend, ray_address)
-    for index, (people, matrix, cit, ledger, base) in enumerate(results, start=done_chunks):
-        for name, value in (("daily", matrix), ("baseline", base)):
-            if value is not None:
-                if name in matrices:
-                    matrices[name] += value
-                else:  # a copy: results from Ray are read-only views of its object store
-                    matrices[name] = np.array(value, copy=True)
+    tables = {"daily": plan.job.tables, "baseline": plan.job.baseline}
+    for index, (people, daily, cit, ledger, base) in enumerate(results, start=done_chunks):
+        for name, part in (("daily", daily), ("baseline", base)):
+            if part is not None:
+                if name not in matrices:
+                    matrices[name] = _empty_matrix(tables[name])
+                part.add_to(matrices[name])
         if request["ledger_sample"] < 1.0:  # the citizen table keeps the ledger's sample
             keep = in_sample(meta.seed, people.citizen_id, request["ledger_sample"])
             people, cit = people.subset(keep), cit[keep]

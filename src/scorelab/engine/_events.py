@@ -31,6 +31,7 @@ from scorelab.engine._state import (
     plainly_allowed,
     reserve_log,
 )
+from scorelab.engine._timeline import event_time
 
 COUNT_COUNTER = 1 << 40  # counter space of Poisson count draws, apart from event ids
 # exp(-lam) > 1 - lam, and math.exp is within an ulp: below 1 - lam - 2**-51 a draw
@@ -202,6 +203,8 @@ def _generate_events(T, H, n_src, src_mean, src_p0, src_data, ev_t, ev_d, area):
     reserve_log(H, 4 * need)
     log_key, log_amt, cnt, codes, cit = H.log_key, H.log_amt, H.cnt, H.codes, H.cit
     lay = T.layout
+    t_start, t_share, t_pieces = T.time_start, T.time_share, T.time_pieces
+    n_beh = beh_inert.shape[0]
     first = H.first
     i = cnt[LOG]
     n = 0
@@ -214,8 +217,12 @@ def _generate_events(T, H, n_src, src_mean, src_p0, src_data, ev_t, ev_d, area):
         code = codes[m]
         if src_data[j, 6]:  # an attempt that is only counted
             key = ((lay.attempts + a) << 20) | code
+            dated = t_pieces[n_beh + a] > 1
             for c in range(events):
-                log_key[i] = (int(days * rnd.uniform(seed, stream, cid, c)) << 40) | key
+                u = rnd.uniform(seed, stream, cid, c)
+                time = event_time(t_start, t_share, t_pieces, n_beh + a, u, days) if dated else (
+                    days * u)
+                log_key[i] = (int(time) << 40) | key
                 log_amt[i] = 1
                 i += 1
         elif kind == FALSE and beh_inert[a // 16]:
@@ -235,8 +242,11 @@ def _generate_events(T, H, n_src, src_mean, src_p0, src_data, ev_t, ev_d, area):
             act_key = ((lay.acts + a) << 20) | code
             by_behaviour = ((lay.records_by_behaviour + a) << 20) | code
             recorded = 0
+            dated = t_pieces[a] > 1
             for c in range(events):
-                day = int(days * rnd.uniform(seed, stream, cid, c)) << 40
+                u = rnd.uniform(seed, stream, cid, c)
+                day = int(event_time(t_start, t_share, t_pieces, a, u, days) if dated else (
+                    days * u)) << 40
                 log_key[i] = day | act_key
                 log_amt[i] = 1
                 i += 1
@@ -263,7 +273,12 @@ def _generate_events(T, H, n_src, src_mean, src_p0, src_data, ev_t, ev_d, area):
                     grown_t[:n] = ev_t
                     grown_d[:n] = ev_d
                     ev_t, ev_d = grown_t, grown_d
-                ev_t[n] = days * rnd.uniform(seed, stream, cid, c)
+                u = rnd.uniform(seed, stream, cid, c)
+                profile = a if kind == ACT else n_beh + a
+                if kind == FALSE or t_pieces[profile] == 1:  # false records: a constant rate
+                    ev_t[n] = days * u
+                else:
+                    ev_t[n] = event_time(t_start, t_share, t_pieces, profile, u, days)
                 ev_d[n, 0] = kind
                 ev_d[n, 1] = m
                 ev_d[n, 2] = a

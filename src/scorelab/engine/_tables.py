@@ -16,6 +16,7 @@ import numpy as np
 from numba import types
 from numba.experimental import structref
 
+from scorelab.engine._timeline import Rate, Timeline, build_timeline
 from scorelab.policy._conditions import compile_condition
 from scorelab.policy._schema import Policy
 from scorelab.world._catalogue import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES
@@ -126,6 +127,9 @@ class Tables(NamedTuple):
     beh_inert: np.ndarray  # (B,) no rule, list, shaming or cost uses it: counted, not replayed
     false_rate: np.ndarray  # (B, S, A) wrongful records per day, by area
     false_sensors: np.ndarray  # (B, S) sensors with a false rate > 0 somewhere, -1 padded
+    time_start: np.ndarray  # (B + V, K) pieces of dated rates: behaviours, then services
+    time_share: np.ndarray  # (B + V, K) (see engine/_timeline.py)
+    time_pieces: np.ndarray  # (B + V,)
     false_camera: np.ndarray  # (S,) 1 where the camera's demographic multipliers apply
     false_female: float  # camera false-match multiplier for women (NIST)
     false_elderly: float  # ... for people aged 60+
@@ -221,6 +225,19 @@ def camera_coverage(scenario: Scenario, census: Census) -> np.ndarray:
     return coverage
 
 
+def _timeline(scenario: Scenario) -> Timeline:
+    """The pieces of every behaviour's and then every service's (maybe dated) rate."""
+    rates: list[Rate] = []
+    for name in BEHAVIOUR_NAMES:
+        spec = scenario.behaviours.get(name)
+        rates.append(spec.rate_per_year if spec is not None else 0.0)
+    for name in SERVICE_NAMES:
+        service = _svc(scenario, name)
+        rates.append(service.attempts_per_year if service else 0.0)
+    meta = scenario.scenario
+    return build_timeline(rates, meta.start_date, meta.days)
+
+
 def _behaviour_arrays(scenario: Scenario, census: Census) -> dict[str, np.ndarray]:
     b_count, s_count = len(BEHAVIOUR_NAMES), len(SENSOR_NAMES)
     coverage = camera_coverage(scenario, census)
@@ -237,7 +254,6 @@ def _behaviour_arrays(scenario: Scenario, census: Census) -> dict[str, np.ndarra
         spec = scenario.behaviours.get(name)
         if spec is None:
             continue
-        out["beh_rate"][b] = spec.rate_per_year / 365.0
         out["beh_min_age"][b], out["beh_max_age"][b] = spec.min_age, spec.max_age
         out["beh_male"][b], out["beh_urban"][b] = spec.male_multiplier, spec.urban_multiplier
         out["beh_elderly"][b] = spec.elderly_multiplier
@@ -357,7 +373,9 @@ def build_tables(
     """Compile ``policy`` on ``scenario`` into kernel tables and the group layout."""
     meta = scenario.scenario
     dates = calendar(meta.start_date, meta.days)
+    timeline = _timeline(scenario)
     beh = _behaviour_arrays(scenario, census)
+    beh["beh_rate"] = timeline.mean_per_day[: len(BEHAVIOUR_NAMES)].copy()
     false_rate, false_female, false_elderly, false_norm = _false_rates(scenario, census, beh)
     grades, lists = policy.grade_names, policy.list_names
 
@@ -416,8 +434,8 @@ def build_tables(
         false_sensors=_false_sensors(false_rate),
         false_camera=np.array([s == "camera" for s in SENSOR_NAMES], np.bool_),
         false_female=false_female, false_elderly=false_elderly, false_norm=false_norm,
-        svc_rate=np.array([_svc(scenario, v).attempts_per_year / 365.0 if _svc(scenario, v)
-                           else 0.0 for v in SERVICE_NAMES]),
+        svc_rate=timeline.mean_per_day[len(BEHAVIOUR_NAMES):].copy(),
+        time_start=timeline.start, time_share=timeline.share, time_pieces=timeline.pieces,
         svc_min_age=np.array([getattr(_svc(scenario, v), "min_age", 0) for v in SERVICE_NAMES]),
         svc_max_age=np.array([getattr(_svc(scenario, v), "max_age", 0) for v in SERVICE_NAMES]),
         svc_head_only=np.array([bool(getattr(_svc(scenario, v), "household_head_only", False))

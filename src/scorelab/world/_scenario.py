@@ -18,9 +18,16 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    model_validator,
+)
 
 from scorelab._errors import ScenarioError
 from scorelab._resources import data_path
@@ -31,6 +38,40 @@ MAX_CITIZENS = 2_000_000_000
 #: the most acts of one behaviour a year that the busiest citizen may reach, after
 #: every multiplier: a bound on the engine's work per citizen-day.
 MAX_ACTS_PER_YEAR = 3650.0
+
+
+def _per_year(value: object, where: str = "") -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 365:
+        raise ValueError(f"{where}expected a number of events a year in [0, 365], got {value!r}")
+    return float(value)
+
+
+def _dated_per_year(value: object) -> float | dict[dt.date, float]:
+    """A number of events a year, or a table of dates to such numbers."""
+    if not isinstance(value, dict):
+        return _per_year(value)
+    table = {}
+    for key, rate in value.items():
+        try:
+            date = key if isinstance(key, dt.date) else dt.date.fromisoformat(str(key))
+        except ValueError:
+            raise ValueError(f'"{key}" is not a date (YYYY-MM-DD)') from None
+        table[date] = _per_year(rate, f"{date}: ")
+    return table
+
+
+#: a yearly rate, or a table of dates (``"2016-01-01" = 0.004``): each rate holds from
+#: its date to the next one; before the first date the rate is 0 (see docs/model.md)
+DatedPerYear = Annotated[
+    float | dict[dt.date, float], PlainValidator(_dated_per_year),
+    PlainSerializer(lambda rate: {str(k): v for k, v in rate.items()} if isinstance(rate, dict)
+                    else rate, when_used="json"),
+]
+
+
+def largest(rate: float | dict[dt.date, float]) -> float:
+    """The largest value a (maybe dated) rate takes."""
+    return max(rate.values(), default=0.0) if isinstance(rate, dict) else rate
 
 
 class _Strict(BaseModel):
@@ -74,7 +115,7 @@ class Sensor(_Strict):
 class Behaviour(_Strict):
     """A behaviour's base rate, who does it, how it responds, and who can see it."""
 
-    rate_per_year: float = Field(ge=0, le=365)
+    rate_per_year: DatedPerYear
     min_age: int = Field(default=18, ge=0, le=120)
     max_age: int = Field(default=120, ge=0, le=120)
     male_multiplier: float = Field(default=1.0, ge=0)
@@ -88,7 +129,7 @@ class Behaviour(_Strict):
 class Service(_Strict):
     """How often people try to use a service."""
 
-    attempts_per_year: float = Field(ge=0, le=365)
+    attempts_per_year: DatedPerYear
     min_age: int = Field(default=18, ge=0, le=120)
     max_age: int = Field(default=120, ge=0, le=120)
     household_head_only: bool = False
@@ -135,7 +176,8 @@ class Appeals(_Strict):
 class FreeParameter(_Strict):
     """A numeric scenario key that calibration may move within its prior range."""
 
-    key: str = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+    # a dotted key; its last part may be the date of a dated rate
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+(\.\d{4}-\d{2}-\d{2})?$")
     low: float
     high: float
     scale: Literal["log", "linear"] = "log"
@@ -265,7 +307,7 @@ def _check_world(scenario: Scenario, path: Path, text: str) -> None:
              f"the last date a calendar holds ({dt.date.max})")
     boost = 1.0 + scenario.deterrence.positive_max_boost
     for name, spec in scenario.behaviours.items():
-        busiest = (spec.rate_per_year * max(1.0, spec.male_multiplier)
+        busiest = (largest(spec.rate_per_year) * max(1.0, spec.male_multiplier)
                    * max(1.0, spec.urban_multiplier) * max(1.0, spec.elderly_multiplier)
                    * (1.0 + abs(spec.income_slope)))
         if busiest > MAX_ACTS_PER_YEAR:
@@ -282,7 +324,7 @@ def _check_free_parameters(scenario: Scenario, path: Path, text: str) -> None:
     """A free parameter must name a number of this schema, outside ``[scenario]``."""
     if scenario.calibration is None:
         return
-    tree = scenario.model_dump(exclude={"scenario", "calibration"})
+    tree = scenario.model_dump(mode="json", exclude={"scenario", "calibration"})
     for i, parameter in enumerate(scenario.calibration.parameters):
         node: object = tree
         for part in parameter.key.split("."):
@@ -291,5 +333,6 @@ def _check_free_parameters(scenario: Scenario, path: Path, text: str) -> None:
             loc = ("calibration", "parameters", i, "key")
             raise ScenarioError(
                 f'"{parameter.key}" is not a real-valued key of the scenario (outside '
-                "[scenario]); name one such as behaviours.judgment_default.rate_per_year",
+                "[scenario]); name one such as behaviours.judgment_default.rate_per_year "
+                "(or, for a dated rate, behaviours.judgment_default.rate_per_year.2016-01-01)",
                 path=path, line=locate(text, loc), key=f"calibration.parameters[{i}].key")

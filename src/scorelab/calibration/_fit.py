@@ -201,7 +201,7 @@ def prepare(scenario: str | Path, *, targets: str | Path, policy: str | Path | N
 def fit(problem: Problem, max_evaluations: int) -> tuple[Evaluation, Evaluation, float]:
     """Run the optimiser; return the start and best evaluations and the seconds taken."""
     clock = time.perf_counter()
-    tree = problem.loaded.scenario.model_dump()
+    tree = problem.loaded.scenario.model_dump(mode="json")  # dated rates: keys are dates
     current = {}
     for key in problem.space.keys:
         node = tree

@@ -40,6 +40,12 @@ def set_keys(text: str, values: dict[str, float]) -> str:
     <BLANKLINE>
     [b.c]
     y = 0.1
+
+    A dated rate's step is a key under the rate's own table:
+
+    >>> print(set_keys("[s.rate]\n2016-01-01 = 1.0\n", {"s.rate.2016-01-01": 2.0}), end="")
+    [s.rate]
+    2016-01-01 = 2.0
     """
     lines = text.splitlines()
     for key, value in values.items():

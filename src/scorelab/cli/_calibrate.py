@@ -31,7 +31,7 @@ def calibrate(
     """Fit the scenario's free parameters to published figures; write the fit and forecast."""
 
     def progress(evaluation: Evaluation) -> None:
-        values = ", ".join(f"{k.rpartition('.')[2]}={v:.4g}" for k, v in evaluation.values.items())
+        values = ", ".join(f"{_short(k)}={v:.4g}" for k, v in evaluation.values.items())
         err.print(f"simulation {evaluation.number}: objective {evaluation.objective:.4g} "
                   f"({values})", highlight=False, soft_wrap=True)
 
@@ -54,3 +54,13 @@ def render_calibration(result: CalibrationResult) -> Group:
         fit.add_row(row.date.isoformat(), row.metric, row.bound, f"{row.target:,.0f}",
                     f"{row.simulated:,.0f}", f"{row.ratio:.3f}")
     return Group(parameters, fit)
+
+
+def _short(key: str) -> str:
+    """A parameter's name in progress lines: its last part, with the owner for a date.
+
+    >>> _short("compliance.rate_per_year"), _short("services.flight.attempts_per_year.2018-01-01")
+    ('rate_per_year', 'flight@2018-01-01')
+    """
+    parts = key.split(".")
+    return f"{parts[-3]}@{parts[-1]}" if parts[-1][:1].isdigit() and len(parts) >= 3 else parts[-1]

@@ -50,12 +50,17 @@ def write_part(staging: Path, kind: str, chunk: int, table: pa.Table) -> None:
 
 
 def save(staging: Path, chunks_done: int, chunks: int, citizens_done: int,
-         matrices: dict[str, np.ndarray]) -> None:
-    """Record that the first ``chunks_done`` chunks are finished, with their summed matrices."""
+         matrices: dict[str, np.ndarray], used: dict[str, np.ndarray] | None = None) -> None:
+    """Record that the first ``chunks_done`` chunks are finished, with their summed matrices.
+
+    Only used columns are saved (a long run's matrix is mostly zero); ``used``
+    says which, per matrix, when the caller keeps track (else they are found).
+    """
     info = {"chunks_done": chunks_done, "chunks": chunks, "citizens_done": citizens_done}
     arrays: dict[str, np.ndarray] = {}
-    for name, matrix in matrices.items():  # only used columns: a long run's matrix is mostly 0
-        part = used_columns(matrix)
+    for name, matrix in matrices.items():
+        part = (used_columns(matrix) if used is None or name not in used
+                else UsedColumns(np.flatnonzero(used[name]), matrix[:, used[name], :]))
         arrays[name] = part.values
         arrays[f"{name}{_COLUMNS}"] = part.columns
         arrays[f"{name}{_WIDTH}"] = np.int64(matrix.shape[1])

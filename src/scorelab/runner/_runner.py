@@ -311,12 +311,15 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int, backend: st
         progress(done, meta.citizens)
     results = _results(plan.job, spans[done_chunks:], workers, backend, ray_address)
     tables = {"daily": plan.job.tables, "baseline": plan.job.baseline}
+    used = {name: matrix.any(axis=(0, 2)) for name, matrix in matrices.items()}
     for index, (people, daily, cit, ledger, base) in enumerate(results, start=done_chunks):
         for name, part in (("daily", daily), ("baseline", base)):
             if part is not None:
                 if name not in matrices:
                     matrices[name] = _empty_matrix(tables[name])
+                    used[name] = np.zeros(matrices[name].shape[1], np.bool_)
                 part.add_to(matrices[name])
+                used[name][part.columns] = True
         if request["ledger_sample"] < 1.0:  # the citizen table keeps the ledger's sample
             keep = in_sample(meta.seed, people.citizen_id, request["ledger_sample"])
             people, cit = people.subset(keep), cit[keep]
@@ -328,7 +331,7 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int, backend: st
                               ledger_table(ledger, start=meta.start_date, rules=rule_ids))
         done += len(people)
         if (index + 1) % request["checkpoint_every"] == 0 or index + 1 == len(spans):
-            checkpoint.save(staging, index + 1, len(spans), done, matrices)
+            checkpoint.save(staging, index + 1, len(spans), done, matrices, used)
         if progress is not None:
             progress(done, meta.citizens)
     simulate_seconds = time.perf_counter() - clock

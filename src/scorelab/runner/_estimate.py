@@ -55,7 +55,9 @@ def estimate(tables: Tables, *, citizens: int, chunk_size: int, workers: int,
     per_chunk = chunk * (BYTES_PER_CITIZEN_IN_CHUNK + rows * BYTES_PER_LEDGER_ROW) + LOG_BYTES
     in_flight = workers + 1 if workers > 1 else 1
     memory = int(in_flight * (matrices + per_chunk) + matrices + 300 * 1024**2)
-    disk = int(2 * citizens * (BYTES_PER_CITIZEN_ON_DISK + rows * 12))
+    # the citizen table keeps the ledger's sample too; the daily table is at most the matrices
+    disk = int(2 * citizens * (tables.ledger_sample * BYTES_PER_CITIZEN_ON_DISK + rows * 12)
+               + matrices)
     return Estimate(memory=memory, disk=disk, ledger_rows=int(rows * citizens))
 
 
@@ -89,6 +91,6 @@ def refuse_if_too_big(tables: Tables, *, citizens: int, chunk_size: int, workers
     if need.disk > 0.9 * free:
         raise RunRefusedError(
             f"this run needs about {need.disk / GIB:.1f} GiB of disk but {free / GIB:.1f} GiB "
-            f"are free under {parent}: keep a sample of the ledger with --ledger-sample "
+            f"are free under {parent}: keep a sample of citizens and ledger with --ledger-sample "
             f"(about {need.ledger_rows:,} ledger rows expected), or write elsewhere with --out")
     return need

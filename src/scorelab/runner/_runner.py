@@ -320,6 +320,7 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int, backend: st
                     used[name] = np.zeros(matrices[name].shape[1], np.bool_)
                 part.add_to(matrices[name])
                 used[name][part.columns] = True
+        done += len(people)
         if request["ledger_sample"] < 1.0:  # the citizen table keeps the ledger's sample
             keep = in_sample(meta.seed, people.citizen_id, request["ledger_sample"])
             people, cit = people.subset(keep), cit[keep]
@@ -329,7 +330,6 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int, backend: st
             lists=policy.list_names))
         checkpoint.write_part(staging, "ledger", index,
                               ledger_table(ledger, start=meta.start_date, rules=rule_ids))
-        done += len(people)
         if (index + 1) % request["checkpoint_every"] == 0 or index + 1 == len(spans):
             checkpoint.save(staging, index + 1, len(spans), done, matrices, used)
         if progress is not None:

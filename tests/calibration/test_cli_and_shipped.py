@@ -41,7 +41,14 @@ def test_shipped_scenario_stands_for_the_2020_census_from_the_list_launch():
     assert scenario.scenario.start_date.isoformat() == "2013-10-01"
     assert scenario.calibration is not None
     assert scenario.calibration.policy == "court-list"
-    assert len(scenario.calibration.parameters) == 4
+    keys = [p.key for p in scenario.calibration.parameters]
+    assert len(keys) == 8
+    # the list's launch, the 2016 joint sanctions and 2018 are steps of a dated rate
+    assert [k for k in keys if "judgment_default" in k] == [
+        f"behaviours.judgment_default.rate_per_year.{d}"
+        for d in ("2013-10-01", "2016-01-01", "2018-01-01")]
+    steps = scenario.behaviours["judgment_default"].rate_per_year
+    assert sorted(d.isoformat() for d in steps) == ["2013-10-01", "2016-01-01", "2018-01-01"]
 
 
 def test_shipped_scenario_smoke_run(tmp_path):

@@ -64,14 +64,16 @@ def build_timeline(rates: list[Rate], start_date: dt.date, days: int) -> Timelin
     share = np.ones((len(cut), width))
     count = np.ones(len(cut), np.int64)
     for i, parts in enumerate(cut):
+        if len(parts) == 1:  # a constant rate: one piece, times are days * u
+            mean[i] = parts[0][1] / 365.0
+            continue
         ends = [day for day, _ in parts[1:]] + [days]
         expected = np.array([rate / 365.0 * (end - day)
                              for (day, rate), end in zip(parts, ends, strict=True)])
         total = expected.sum()
-        mean[i] = total / days
-        if len(parts) == 1 or total <= 0.0:
-            mean[i] = parts[0][1] / 365.0 if len(parts) == 1 else 0.0
+        if total <= 0.0:  # no events at all: one piece, mean 0
             continue
+        mean[i] = total / days
         count[i] = len(parts)
         start[i, : len(parts)] = [day for day, _ in parts]
         share[i, : len(parts)] = np.cumsum(expected) / total

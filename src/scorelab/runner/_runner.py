@@ -89,6 +89,13 @@ def _empty_matrix(tables: Tables) -> np.ndarray:
     return np.zeros((tables.days + 1, tables.layout.width, tables.n_groups), np.int64)
 
 
+def _worker_matrix(name: str, tables: Tables) -> np.ndarray:
+    """This worker's day matrix ``name``, made once and reused chunk after chunk."""
+    if name not in _matrices:
+        _matrices[name] = _empty_matrix(tables)
+    return _matrices[name]
+
+
 def _simulate(span: tuple[int, int]) -> tuple[Any, UsedColumns, np.ndarray, np.ndarray, Any]:
     """Simulate citizens ``first .. first + count - 1`` in this worker.
 
@@ -102,13 +109,13 @@ def _simulate(span: tuple[int, int]) -> tuple[Any, UsedColumns, np.ndarray, np.n
     people = generate(_job.seed, first, count, _job.total, _job.population)
     columns = (people.citizen_id, people.household_id, people.sex, people.age, people.region,
                people.urban, people.income_decile, people.occupation)
-    matrix = _matrices.setdefault("daily", _empty_matrix(_job.tables))
+    matrix = _worker_matrix("daily", _job.tables)
     touched, cit, ledger = run_chunk(_kernel_tables, new_household(_job.tables, count), matrix,
                                      *columns)
     daily = take_columns(matrix, touched)
     baseline = None
     if _kernel_baseline is not None:
-        matrix = _matrices.setdefault("baseline", _empty_matrix(_job.baseline))
+        matrix = _worker_matrix("baseline", _job.baseline)
         touched, _, _ = run_chunk(_kernel_baseline, new_household(_job.baseline, count), matrix,
                                   *columns)
         baseline = take_columns(matrix, touched)

@@ -75,6 +75,7 @@ _job: _Job | None = None
 _kernel_tables: Any = None
 _kernel_baseline: Any = None
 _matrices: dict[str, np.ndarray] = {}  # this worker's day matrices, reused chunk after chunk
+_households: dict[str, Any] = {}  # and its household scratch, likewise
 
 
 def _init_worker(job: _Job) -> None:
@@ -83,6 +84,7 @@ def _init_worker(job: _Job) -> None:
     _kernel_tables = to_kernel(job.tables)
     _kernel_baseline = to_kernel(job.baseline) if job.baseline is not None else None
     _matrices.clear()
+    _households.clear()
 
 
 def _empty_matrix(tables: Tables) -> np.ndarray:
@@ -96,13 +98,29 @@ def _worker_matrix(name: str, tables: Tables) -> np.ndarray:
     return _matrices[name]
 
 
-def _simulate(span: tuple[int, int]) -> tuple[Any, UsedColumns, np.ndarray, np.ndarray, Any]:
+def _worker_household(name: str, tables: Tables, count: int) -> Any:
+    """This worker's household scratch ``name``, cleared for a chunk of ``count`` citizens.
+
+    Reused chunk after chunk: a fresh one would map (and the kernel zero) about
+    150 MB of per-citizen counters for every million citizens.
+    """
+    household = _households.get(name)
+    if household is None or household.cit.shape[0] < count:
+        household = _households[name] = new_household(tables, count)
+    else:
+        household.cnt[:] = 0
+        household.cit[:count] = 0
+    return household
+
+
+def _simulate(span: tuple[int, int]) -> tuple[int, Any, UsedColumns, np.ndarray, np.ndarray, Any]:
     """Simulate citizens ``first .. first + count - 1`` in this worker.
 
-    Returns the chunk's people, the used columns of its day matrix, its
-    per-citizen counters and ledger rows, and (with a baseline: the same people
-    simulated a second time with no policy) the used columns of the baseline's
-    day matrix.
+    Returns how many citizens it simulated; the people and per-citizen counters
+    of the ones in the ledger's seeded sample (only those are written, so only
+    those travel back); the used columns of its day matrix; its ledger rows;
+    and (with a baseline: the same people simulated a second time with no
+    policy) the used columns of the baseline's day matrix.
     """
     first, count = span
     assert _job is not None
@@ -110,16 +128,22 @@ def _simulate(span: tuple[int, int]) -> tuple[Any, UsedColumns, np.ndarray, np.n
     columns = (people.citizen_id, people.household_id, people.sex, people.age, people.region,
                people.urban, people.income_decile, people.occupation)
     matrix = _worker_matrix("daily", _job.tables)
-    touched, cit, ledger = run_chunk(_kernel_tables, new_household(_job.tables, count), matrix,
-                                     *columns)
+    household = _worker_household("daily", _job.tables, count)
+    touched, cit, ledger = run_chunk(_kernel_tables, household, matrix, *columns)
     daily = take_columns(matrix, touched)
+    cit = cit[:count]
+    if _job.tables.ledger_sample < 1.0:  # the citizen table keeps the ledger's sample
+        keep = in_sample(_job.seed, people.citizen_id, _job.tables.ledger_sample)
+        people, cit = people.subset(keep), cit[keep]
+    else:
+        cit = cit.copy()  # the scratch is reused for the next chunk
     baseline = None
     if _kernel_baseline is not None:
         matrix = _worker_matrix("baseline", _job.baseline)
-        touched, _, _ = run_chunk(_kernel_baseline, new_household(_job.baseline, count), matrix,
-                                  *columns)
+        household = _worker_household("baseline", _job.baseline, count)
+        touched, _, _ = run_chunk(_kernel_baseline, household, matrix, *columns)
         baseline = take_columns(matrix, touched)
-    return people, daily, cit, ledger, baseline
+    return count, people, daily, cit, ledger, baseline
 
 
 def plan_chunks(total: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -319,7 +343,8 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int, backend: st
     results = _results(plan.job, spans[done_chunks:], workers, backend, ray_address)
     tables = {"daily": plan.job.tables, "baseline": plan.job.baseline}
     used = {name: matrix.any(axis=(0, 2)) for name, matrix in matrices.items()}
-    for index, (people, daily, cit, ledger, base) in enumerate(results, start=done_chunks):
+    for index, (count, people, daily, cit, ledger, base) in enumerate(results,
+                                                                      start=done_chunks):
         for name, part in (("daily", daily), ("baseline", base)):
             if part is not None:
                 if name not in matrices:
@@ -327,10 +352,7 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int, backend: st
                     used[name] = np.zeros(matrices[name].shape[1], np.bool_)
                 part.add_to(matrices[name])
                 used[name][part.columns] = True
-        done += len(people)
-        if request["ledger_sample"] < 1.0:  # the citizen table keeps the ledger's sample
-            keep = in_sample(meta.seed, people.citizen_id, request["ledger_sample"])
-            people, cit = people.subset(keep), cit[keep]
+        done += count
         checkpoint.write_part(staging, "citizens", index, citizens_table(
             people, cit, region_names=plan.census_regions,
             occupation_names=plan.job.population.occupation_names, grades=policy.grade_names,

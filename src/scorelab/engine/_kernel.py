@@ -24,6 +24,7 @@ from numba import njit
 
 from scorelab import _random as rnd
 from scorelab.engine import _heap
+from scorelab.engine._borrow import borrow, give_back
 from scorelab.engine._events import (
     _count_record,
     _detecting_sensor,
@@ -463,8 +464,10 @@ def _start_household(T, H, sex, age, region, urban, income, occupation, citizen_
 
 
 @njit(cache=True)
-def replay_household(T, H, ev_t, ev_d, citizen_id, sex, age, region, urban, income, occupation):
-    """Replay scripted events for one household (policy cases); outcomes land in ``H``."""
+def replay_household(tables, household, ev_t, ev_d, citizen_id, sex, age, region, urban, income,
+                     occupation):
+    """Replay scripted events for one household (policy cases); outcomes land in ``household``."""
+    T, H = borrow(tables), borrow(household)
     H.first = 0
     H.size = citizen_id.shape[0]
     H.cids = citizen_id
@@ -472,6 +475,8 @@ def replay_household(T, H, ev_t, ev_d, citizen_id, sex, age, region, urban, inco
     _start_household(T, H, sex, age, region, urban, income, occupation, citizen_id)
     _replay(T, H, ev_t, ev_d, ev_t.shape[0], region.astype(np.int64) * 2 + urban)
     _finish_household(H)
+    give_back(tables, T)
+    give_back(household, H)
 
 
 @njit(cache=True)
@@ -489,13 +494,14 @@ def _finish_household(H):
 
 
 @njit(cache=True)
-def run_chunk(T, H, matrix, citizen_id, household_id, sex, age, region, urban, income,
-              occupation):
+def run_chunk(tables, household, matrix, citizen_id, household_id, sex, age, region, urban,
+              income, occupation):
     """Simulate one chunk of whole households over the run.
 
     Args:
-        T: compiled :class:`~scorelab.engine._tables.KernelTables`.
-        H: a fresh :func:`new_household` scratch struct for this chunk.
+        tables: compiled :class:`~scorelab.engine._tables.KernelTables`.
+        household: a :func:`new_household` scratch struct for at least this
+            chunk's citizens, counters zeroed (a worker clears and reuses one).
         matrix: (D+1, W, G) int64, the day matrix the chunk's counts are added to
             (per day, column of ``T.layout`` and group; columns from ``layout.hist``
             on hold day-to-day changes). A worker reuses one across chunks.
@@ -513,6 +519,7 @@ def run_chunk(T, H, matrix, citizen_id, household_id, sex, age, region, urban, i
         (n, 18) int64 (see CITIZEN_COLUMNS); ledger (entries, 9) int64 (see
         LEDGER_COLUMNS).
     """
+    T, H = borrow(tables), borrow(household)  # no reference counting below (see _borrow)
     n = citizen_id.shape[0]
     touched = np.zeros(T.layout.width, np.bool_)
     flush_at = 1 << 20
@@ -560,7 +567,9 @@ def run_chunk(T, H, matrix, citizen_id, household_id, sex, age, region, urban, i
                         (T.layout.score_sum, T.start)):
         matrix[0, col] += people * amount
         touched[col] = True
-    return touched, H.cit, H.ledger[: H.cnt[LEDGER]].copy()
+    give_back(tables, T)
+    give_back(household, H)
+    return touched, household.cit, household.ledger[: household.cnt[LEDGER]].copy()
 
 
 def new_household(tables: Tables, n: int) -> Household:

@@ -1,0 +1,138 @@
+"""Borrowed views of a numba struct: kernel calls without atomic reference counts.
+
+Every StructRef passed to a non-inlined numba function, and every array read from
+one, costs two atomic reference-count updates; with ~20 functions called per
+event they took about a quarter of the kernel's time (125 per citizen-year,
+counted with gdb). A chunk's tables ``T`` and household ``H`` outlive the whole
+:func:`~scorelab.engine._kernel.run_chunk` call, so inside it nothing needs
+counting: :func:`borrow` copies a struct's fields onto the caller's stack, with
+its arrays marked as not owned (no meminfo: numba's ``NRT_incref`` returns at
+once on those), and hands out a plain pointer, which numba never counts. Kernel
+functions are generic, so they compile for the borrowed type unchanged.
+
+Rules: call :func:`borrow` only in the function that owns the struct for the
+whole call (the copy lives in its stack frame), and call :func:`give_back` before
+that function returns: fields the kernel replaced (a grown buffer, a scalar) are
+written back into the struct, which takes over their references.
+"""
+
+from __future__ import annotations
+
+from numba.core import cgutils, types
+from numba.core.datamodel import models
+from numba.core.imputils import impl_ret_borrowed
+from numba.core.typing.templates import AttributeTemplate
+from numba.experimental import structref
+from numba.extending import (
+    infer_getattr,
+    intrinsic,
+    lower_getattr_generic,
+    lower_setattr_generic,
+    register_model,
+)
+
+
+class Borrowed(types.Type):
+    """A pointer to a stack copy of a StructRef's fields (see the module docstring)."""
+
+    def __init__(self, struct_type: types.StructRef):
+        self.struct_type = struct_type
+        self.dtype = struct_type.get_data_type()  # what the pointer points at
+        super().__init__(name=f"Borrowed[{struct_type}]")
+
+    @property
+    def field_dict(self):
+        return self.struct_type.field_dict
+
+
+@register_model(Borrowed)
+class _BorrowedModel(models.PrimitiveModel):
+    """A pointer to the payload laid out as StructRef lays it out (value types, bools as i1)."""
+
+    def __init__(self, dmm, fe_type):
+        payload = dmm.lookup(fe_type.dtype).get_value_type()
+        super().__init__(dmm, fe_type, payload.as_pointer())
+
+
+@infer_getattr
+class _BorrowedAttribute(AttributeTemplate):
+    key = Borrowed
+
+    def generic_resolve(self, typ, attr):
+        return typ.field_dict.get(attr)
+
+
+def _fields(context, builder, typ: Borrowed, pointer):
+    return cgutils.create_struct_proxy(typ.dtype)(context, builder, ref=pointer)
+
+
+@lower_getattr_generic(Borrowed)
+def _getattr(context, builder, typ, value, attr):
+    field = getattr(_fields(context, builder, typ, value), attr)
+    return impl_ret_borrowed(context, builder, typ.field_dict[attr], field)
+
+
+@lower_setattr_generic(Borrowed)
+def _setattr(context, builder, sig, args, attr):
+    typ, value_type = sig.args
+    pointer, value = args
+    fields = _fields(context, builder, typ, pointer)
+    value = context.cast(builder, value, value_type, typ.field_dict[attr])
+    old = getattr(fields, attr)
+    context.nrt.incref(builder, value_type, value)
+    context.nrt.decref(builder, value_type, old)  # last: the new value may be the old one
+    setattr(fields, attr, value)
+
+
+def _null(value):
+    return cgutils.get_null_value(value.type)
+
+
+@intrinsic
+def borrow(typingctx, struct_type):
+    """A :class:`Borrowed` copy of ``struct_type``'s fields, on the caller's stack."""
+    if not isinstance(struct_type, types.StructRef):
+        return None
+
+    def codegen(context, builder, signature, args):
+        source = structref._Utils(context, builder, struct_type).get_data_struct(args[0])
+        payload = struct_type.get_data_type()
+        pointer = cgutils.alloca_once(builder, context.get_value_type(payload))
+        copy = cgutils.create_struct_proxy(payload)(context, builder, ref=pointer)
+        for name, typ in struct_type.field_dict.items():
+            value = getattr(source, name)
+            if isinstance(typ, types.Array):
+                array = context.make_array(typ)(context, builder, value=value)
+                array.meminfo = _null(array.meminfo)
+                array.parent = _null(array.parent)
+                value = array._getvalue()
+            else:
+                context.nrt.incref(builder, typ, value)
+            setattr(copy, name, value)
+        return pointer
+
+    return Borrowed(struct_type)(struct_type), codegen
+
+
+@intrinsic
+def give_back(typingctx, struct_type, borrowed_type):
+    """Write the fields the kernel replaced back into the struct (see the module docstring)."""
+    if not isinstance(borrowed_type, Borrowed) or borrowed_type.struct_type != struct_type:
+        return None
+
+    def codegen(context, builder, signature, args):
+        target = structref._Utils(context, builder, struct_type).get_data_struct(args[0])
+        copy = _fields(context, builder, borrowed_type, args[1])
+        for name, typ in struct_type.field_dict.items():
+            value = getattr(copy, name)
+            if isinstance(typ, types.Array):
+                meminfo = context.make_array(typ)(context, builder, value=value).meminfo
+                with builder.if_then(cgutils.is_not_null(builder, meminfo)):
+                    context.nrt.decref(builder, typ, getattr(target, name))
+                    setattr(target, name, value)  # the struct takes over the copy's reference
+            else:
+                context.nrt.decref(builder, typ, getattr(target, name))
+                setattr(target, name, value)
+        return context.get_dummy_value()
+
+    return types.none(struct_type, borrowed_type), codegen

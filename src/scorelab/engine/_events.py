@@ -52,9 +52,10 @@ def rate_class(sex, urban, elderly, income):
 def source_means(T):
     """Expected events over the run, and the chance of none, for every kind of source.
 
-    Behaviours by rate class (B, N_CLASSES) and services (V,). Computed once per
-    chunk: listing a household's sources is then a few lookups, and most Poisson
-    counts need no ``exp``.
+    Behaviours by rate class (B, N_CLASSES) and services (V,), and the
+    :func:`~scorelab._random.stream_key` of every event stream. Computed once
+    per chunk: listing a household's sources is then a few lookups, and most
+    Poisson counts need no ``exp``.
     """
     days = float(T.days)
     n_beh = T.beh_rate.shape[0]
@@ -73,8 +74,11 @@ def source_means(T):
             rate *= 1.0 + T.beh_income_slope[b] * ((cls >> 3) - 4.5) / 4.5
             beh_mean[b, cls] = rate * days
     svc_mean = T.svc_rate * days
+    stream_keys = np.empty(rnd.ATTEMPT_TIME + T.svc_rate.shape[0], np.uint64)
+    for stream in range(stream_keys.shape[0]):
+        stream_keys[stream] = rnd.stream_key(T.seed, stream)
     return beh_mean, np.exp(-np.minimum(beh_mean, 100.0)), svc_mean, np.exp(
-        -np.minimum(svc_mean, 100.0))
+        -np.minimum(svc_mean, 100.0)), stream_keys
 
 
 @njit(cache=True)
@@ -83,11 +87,13 @@ def _sources(T, means, first, k, cid, sex, age, urban, area, income, src_mean, s
     """List the household's event sources: mean, chance of none, (stream, kind, member, ...).
 
     Each source has its mean count over the run, the chance of no event (or -1),
-    and (stream, kind, member, argument, citizen id). Sources come in a fixed
-    order (member, then behaviour with its false-record sensors, then services),
-    which fixes the order of the generated events.
+    and (stream, kind, member, argument, citizen id, -, -, subject key: the
+    hash of its stream and citizen, as int64 bits, from which each of its draws
+    is one mix). Sources come in a fixed order (member, then behaviour with its
+    false-record sensors, then services), which fixes the order of the
+    generated events.
     """
-    beh_mean, beh_p0, svc_mean, svc_p0 = means
+    beh_mean, beh_p0, svc_mean, svc_p0, stream_keys = means
     beh_min_age, beh_max_age = T.beh_min_age, T.beh_max_age
     false_sensors, false_rate, false_camera = T.false_sensors, T.false_rate, T.false_camera
     false_female, false_elderly, false_norm = T.false_female, T.false_elderly, T.false_norm
@@ -105,6 +111,7 @@ def _sources(T, means, first, k, cid, sex, age, urban, area, income, src_mean, s
             src_p0[n] = beh_p0[b, cls]
             src_data[n, 0], src_data[n, 1], src_data[n, 2] = rnd.ACT_TIME + b, ACT, m
             src_data[n, 3], src_data[n, 4] = b, cid[i]
+            src_data[n, 7] = rnd.subject_key(stream_keys[rnd.ACT_TIME + b], cid[i])
             n += 1
             for slot in range(false_sensors.shape[1]):
                 s = false_sensors[b, slot]
@@ -121,6 +128,7 @@ def _sources(T, means, first, k, cid, sex, age, urban, area, income, src_mean, s
                 src_p0[n] = -1.0  # computed only if needed: these counts are almost always 0
                 src_data[n, 0], src_data[n, 1] = rnd.FALSE_TIME + b * 16 + s, FALSE
                 src_data[n, 2], src_data[n, 3], src_data[n, 4] = m, b * 16 + s, cid[i]
+                src_data[n, 7] = rnd.subject_key(stream_keys[rnd.FALSE_TIME + b * 16 + s], cid[i])
                 n += 1
         for v in range(svc_mean.shape[0]):
             if svc_mean[v] <= 0.0 or age[i] < svc_min_age[v] or age[i] > svc_max_age[v]:
@@ -131,22 +139,24 @@ def _sources(T, means, first, k, cid, sex, age, urban, area, income, src_mean, s
             src_p0[n] = svc_p0[v]
             src_data[n, 0], src_data[n, 1], src_data[n, 2] = rnd.ATTEMPT_TIME + v, ATTEMPT, m
             src_data[n, 3], src_data[n, 4] = v, cid[i]
+            src_data[n, 7] = rnd.subject_key(stream_keys[rnd.ATTEMPT_TIME + v], cid[i])
             n += 1
     return n
 
 
 @njit(cache=True)
-def _poisson_count(seed, stream, cid, mean, p0):
+def _poisson_count(key, mean, p0):
     """A Poisson count with the given mean, by inversion (in pieces of at most 100).
 
-    ``p0`` is ``exp(-min(mean, 100))`` when the caller has it, else negative.
+    ``key`` is the source's subject key; ``p0`` is ``exp(-min(mean, 100))``
+    when the caller has it, else negative.
     """
     total = 0
     piece = 0
     while mean > 0.0:
         lam = min(mean, 100.0)
         mean -= lam
-        u = rnd.uniform(seed, stream, cid, COUNT_COUNTER + piece)
+        u = rnd.uniform_from(key, COUNT_COUNTER + piece)
         if u <= SURELY_NONE - lam:  # then u <= exp(-lam): no event, and no exp needed
             piece += 1
             continue
@@ -163,7 +173,7 @@ def _poisson_count(seed, stream, cid, mean, p0):
 
 
 @njit(cache=True)
-def _generate_events(T, H, n_src, src_mean, src_p0, src_data, ev_t, ev_d, area):
+def _generate_events(T, H, n_src, src_mean, src_p0, src_data, ev_t, ev_d, area, stream_keys):
     """Draw every source's events over the run; returns the (maybe regrown) arrays and count.
 
     Each source (a behaviour, a false-record stream, a service, of one member)
@@ -179,13 +189,12 @@ def _generate_events(T, H, n_src, src_mean, src_p0, src_data, ev_t, ev_d, area):
     matters: every array taken from ``T`` or ``H`` costs two atomic
     reference-count updates, so they are taken once per household, not per source.
     """
-    seed = T.seed
     days = float(T.days)
     svc_free, beh_inert, detect, sensors = T.svc_free, T.beh_inert, T.beh_detect, T.beh_sensor
     need = 0
     quiet = H.cnt[HEAP] == 0  # nothing scheduled, and (below) no act or record to replay
     for j in range(n_src):
-        events = _poisson_count(seed, src_data[j, 0], src_data[j, 4], src_mean[j], src_p0[j])
+        events = _poisson_count(np.uint64(src_data[j, 7]), src_mean[j], src_p0[j])
         src_data[j, 5] = events
         need += events
         kind, a = src_data[j, 1], src_data[j, 3]
@@ -212,17 +221,17 @@ def _generate_events(T, H, n_src, src_mean, src_p0, src_data, ev_t, ev_d, area):
         events = src_data[j, 5]
         if events == 0:
             continue
-        stream, kind, m, a, cid = (src_data[j, 0], src_data[j, 1], src_data[j, 2],
-                                   src_data[j, 3], src_data[j, 4])
+        kind, m, a, cid = src_data[j, 1], src_data[j, 2], src_data[j, 3], src_data[j, 4]
+        key = np.uint64(src_data[j, 7])
         code = codes[m]
         if src_data[j, 6]:  # an attempt that is only counted
-            key = ((lay.attempts + a) << 20) | code
+            column = ((lay.attempts + a) << 20) | code
             dated = t_pieces[n_beh + a] > 1
             for c in range(events):
-                u = rnd.uniform(seed, stream, cid, c)
+                u = rnd.uniform_from(key, c)
                 time = event_time(t_start, t_share, t_pieces, n_beh + a, u, days) if dated else (
                     days * u)
-                log_key[i] = (int(time) << 40) | key
+                log_key[i] = (int(time) << 40) | column
                 log_amt[i] = 1
                 i += 1
         elif kind == FALSE and beh_inert[a // 16]:
@@ -230,7 +239,7 @@ def _generate_events(T, H, n_src, src_mean, src_p0, src_data, ev_t, ev_d, area):
             keys = (lay.records_by_behaviour + b, lay.records_by_sensor + sensor,
                     lay.wrongful_by_sensor + sensor, lay.wrongful_by_behaviour + b)
             for c in range(events):
-                day = int(days * rnd.uniform(seed, stream, cid, c)) << 40
+                day = int(days * rnd.uniform_from(key, c)) << 40
                 for col in keys:
                     log_key[i] = day | (col << 20) | code
                     log_amt[i] = 1
@@ -243,8 +252,9 @@ def _generate_events(T, H, n_src, src_mean, src_p0, src_data, ev_t, ev_d, area):
             by_behaviour = ((lay.records_by_behaviour + a) << 20) | code
             recorded = 0
             dated = t_pieces[a] > 1
+            detect_key = rnd.subject_key(stream_keys[rnd.DETECT + a], cid)
             for c in range(events):
-                u = rnd.uniform(seed, stream, cid, c)
+                u = rnd.uniform_from(key, c)
                 day = int(event_time(t_start, t_share, t_pieces, a, u, days) if dated else (
                     days * u)) << 40
                 log_key[i] = day | act_key
@@ -254,8 +264,7 @@ def _generate_events(T, H, n_src, src_mean, src_p0, src_data, ev_t, ev_d, area):
                     s = sensors[a, slot]
                     if s < 0:
                         break
-                    if rnd.uniform(seed, rnd.DETECT + a, cid, c * 16 + slot) < detect[a, slot,
-                                                                                         where]:
+                    if rnd.uniform_from(detect_key, c * 16 + slot) < detect[a, slot, where]:
                         log_key[i] = day | by_behaviour
                         log_key[i + 1] = day | ((lay.records_by_sensor + s) << 20) | code
                         log_amt[i] = 1
@@ -273,7 +282,7 @@ def _generate_events(T, H, n_src, src_mean, src_p0, src_data, ev_t, ev_d, area):
                     grown_t[:n] = ev_t
                     grown_d[:n] = ev_d
                     ev_t, ev_d = grown_t, grown_d
-                u = rnd.uniform(seed, stream, cid, c)
+                u = rnd.uniform_from(key, c)
                 profile = a if kind == ACT else n_beh + a
                 if kind == FALSE or t_pieces[profile] == 1:  # false records: a constant rate
                     ev_t[n] = days * u

@@ -533,7 +533,7 @@ def run_chunk(tables, household, matrix, citizen_id, household_id, sex, age, reg
     src_mean = np.empty(MAX_MEMBERS * per_member)
     src_p0 = np.empty(MAX_MEMBERS * per_member)
     means = source_means(T)
-    src_data = np.empty((MAX_MEMBERS * per_member, 7), np.int64)
+    src_data = np.empty((MAX_MEMBERS * per_member, 8), np.int64)
     people = np.zeros(T.n_groups, np.int64)  # citizens per group
     first = 0
     while first < n:
@@ -552,7 +552,7 @@ def run_chunk(tables, household, matrix, citizen_id, household_id, sex, age, reg
         n_src = _sources(T, means, first, k, citizen_id, sex, age, urban, area, income,
                          src_mean, src_p0, src_data)
         ev_t, ev_d, n_ev = _generate_events(T, H, n_src, src_mean, src_p0, src_data, ev_t,
-                                            ev_d, area)
+                                            ev_d, area, means[4])
         _replay(T, H, ev_t, ev_d, n_ev, area)
         _finish_household(H)
         first += k

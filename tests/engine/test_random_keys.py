@@ -1,0 +1,30 @@
+"""The split hash used by hot loops draws exactly the numbers of the one-call hash."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numba import njit
+
+from scorelab import _random as rnd
+
+words = st.integers(min_value=0, max_value=2**62)
+
+
+@njit
+def _split_uniforms(seed, stream, subject, counters):
+    """Draws from a subject key kept as int64 bits, as the kernel keeps it."""
+    kept = np.int64(rnd.subject_key(rnd.stream_key(seed, stream), subject))
+    return np.array([rnd.uniform_from(kept, c) for c in counters])
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=words, stream=st.integers(0, 2000), subject=words, counter=words)
+def test_subject_key_gives_the_same_uniform_as_the_full_key(seed, stream, subject, counter):
+    split = _split_uniforms(seed, stream, subject, np.array([counter], np.int64))[0]
+    assert split == rnd.uniform(seed, stream, subject, counter)
+
+
+def test_different_counters_of_one_subject_key_differ():
+    draws = _split_uniforms(7, rnd.ACT_TIME, 12345, np.arange(1000, dtype=np.int64))
+    assert len(set(draws.tolist())) == 1000
+    assert ((draws > 0.0) & (draws < 1.0)).all()

@@ -136,3 +136,32 @@ def give_back(typingctx, struct_type, borrowed_type):
         return context.get_dummy_value()
 
     return types.none(struct_type, borrowed_type), codegen
+
+
+@intrinsic
+def unowned(typingctx, array_type):
+    """A view of an array that numba does not count (no meminfo).
+
+    Valid only while something else owns the array: an argument of the calling
+    function, or a local kept alive with :func:`keep_alive` to the end.
+    """
+    if not isinstance(array_type, types.Array):
+        return None
+
+    def codegen(context, builder, signature, args):
+        array = context.make_array(array_type)(context, builder, value=args[0])
+        array.meminfo = _null(array.meminfo)
+        array.parent = _null(array.parent)
+        return array._getvalue()
+
+    return array_type(array_type), codegen
+
+
+@intrinsic
+def keep_alive(typingctx, owners_type):
+    """Use ``owners`` here, so numba releases them no earlier (see :func:`unowned`)."""
+
+    def codegen(context, builder, signature, args):
+        return context.get_dummy_value()
+
+    return types.none(owners_type), codegen

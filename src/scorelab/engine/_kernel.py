@@ -24,7 +24,7 @@ from numba import njit
 
 from scorelab import _random as rnd
 from scorelab.engine import _heap
-from scorelab.engine._borrow import borrow, give_back
+from scorelab.engine._borrow import borrow, give_back, keep_alive, unowned
 from scorelab.engine._events import (
     _count_record,
     _detecting_sensor,
@@ -519,21 +519,34 @@ def run_chunk(tables, household, matrix, citizen_id, household_id, sex, age, reg
         (n, 18) int64 (see CITIZEN_COLUMNS); ledger (entries, 9) int64 (see
         LEDGER_COLUMNS).
     """
-    T, H = borrow(tables), borrow(household)  # no reference counting below (see _borrow)
+    # no reference counting below (see _borrow): the arguments are the caller's,
+    # the scratch arrays are kept alive to the end
+    T, H = borrow(tables), borrow(household)
+    citizen_id, household_id, sex, age = (unowned(citizen_id), unowned(household_id),
+                                          unowned(sex), unowned(age))
+    region, urban, income, occupation = (unowned(region), unowned(urban), unowned(income),
+                                         unowned(occupation))
     n = citizen_id.shape[0]
     touched = np.zeros(T.layout.width, np.bool_)
     flush_at = 1 << 20
-    area = region.astype(np.int64) * 2 + urban  # where cameras see: region and urban/rural
+    area_owner = region.astype(np.int64) * 2 + urban  # where cameras see: region and urban/rural
     sorted_key = np.empty(0, np.int64)
     sorted_amt = np.empty(0, np.int64)
     per_day = np.empty(T.days + 2, np.int64)
-    ev_t = np.empty(256)
-    ev_d = np.empty((256, 4), np.int64)
+    ev_t_owner = np.empty(256)
+    ev_d_owner = np.empty((256, 4), np.int64)
     per_member = T.beh_rate.shape[0] * (1 + T.false_camera.shape[0]) + T.svc_rate.shape[0]
-    src_mean = np.empty(MAX_MEMBERS * per_member)
-    src_p0 = np.empty(MAX_MEMBERS * per_member)
-    means = source_means(T)
-    src_data = np.empty((MAX_MEMBERS * per_member, 8), np.int64)
+    src_mean_owner = np.empty(MAX_MEMBERS * per_member)
+    src_p0_owner = np.empty(MAX_MEMBERS * per_member)
+    src_data_owner = np.empty((MAX_MEMBERS * per_member, 8), np.int64)
+    means_owner = source_means(T)
+    owners = (area_owner, ev_t_owner, ev_d_owner, src_mean_owner, src_p0_owner, src_data_owner,
+              means_owner)
+    area, ev_t, ev_d = unowned(area_owner), unowned(ev_t_owner), unowned(ev_d_owner)
+    src_mean, src_p0 = unowned(src_mean_owner), unowned(src_p0_owner)
+    src_data = unowned(src_data_owner)
+    means = (unowned(means_owner[0]), unowned(means_owner[1]), unowned(means_owner[2]),
+             unowned(means_owner[3]), unowned(means_owner[4]))
     people = np.zeros(T.n_groups, np.int64)  # citizens per group
     first = 0
     while first < n:
@@ -569,6 +582,7 @@ def run_chunk(tables, household, matrix, citizen_id, household_id, sex, age, reg
         touched[col] = True
     give_back(tables, T)
     give_back(household, H)
+    keep_alive(owners)
     return touched, household.cit, household.ledger[: household.cnt[LEDGER]].copy()
 
 

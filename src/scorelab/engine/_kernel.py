@@ -32,7 +32,7 @@ from scorelab.engine._events import (
     _sources,
     source_means,
 )
-from scorelab.engine._household import Household
+from scorelab.engine._household import Household, pack_household
 from scorelab.engine._state import (
     ACT,
     ALLOWED,
@@ -590,7 +590,7 @@ def new_household(tables: Tables, n: int) -> Household:
     """Scratch state for a chunk of ``n`` citizens under ``tables``."""
     n_lists = max(tables.list_beh_mask.shape[0], 1)
     n_rules = max(tables.rule_beh.shape[0], 1)
-    return Household(
+    return pack_household(
         np.empty((2, MAX_MEMBERS, N_FIELDS), np.int64),
         np.empty((2, MAX_MEMBERS, n_lists, 2), np.int64),
         np.empty((2, MAX_MEMBERS, n_rules, 2), np.int64),

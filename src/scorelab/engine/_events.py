@@ -83,15 +83,18 @@ def source_means(T):
 
 @njit(cache=True)
 def _sources(T, means, first, k, cid, sex, age, urban, area, income, src_mean, src_p0,
-             src_data):
+             src_u, src_data):
     """List the household's event sources: mean, chance of none, (stream, kind, member, ...).
 
     Each source has its mean count over the run, the chance of no event (or -1),
-    and (stream, kind, member, argument, citizen id, -, -, subject key: the
-    hash of its stream and citizen, as int64 bits, from which each of its draws
-    is one mix). Sources come in a fixed order (member, then behaviour with its
-    false-record sensors, then services), which fixes the order of the
-    generated events.
+    the uniform of its count's first draw, and (stream, kind, member, argument,
+    citizen id, -, -, subject key: the hash of its stream and citizen, as int64
+    bits, from which each of its draws is one mix). Sources come in a fixed
+    order (member, then behaviour with its false-record sensors, then
+    services), which fixes the order of the generated events.
+
+    The first draws are made here, apart from the counts that branch on them,
+    so that the processor overlaps the hashes of many sources.
     """
     beh_mean, beh_p0, svc_mean, svc_p0, stream_keys = means
     beh_min_age, beh_max_age = T.beh_min_age, T.beh_max_age
@@ -141,22 +144,25 @@ def _sources(T, means, first, k, cid, sex, age, urban, area, income, src_mean, s
             src_data[n, 3], src_data[n, 4] = v, cid[i]
             src_data[n, 7] = rnd.subject_key(stream_keys[rnd.ATTEMPT_TIME + v], cid[i])
             n += 1
+    for j in range(n):
+        src_u[j] = rnd.uniform_from(src_data[j, 7], COUNT_COUNTER)
     return n
 
 
 @njit(cache=True)
-def _poisson_count(key, mean, p0):
+def _poisson_count(key, mean, p0, first_u):
     """A Poisson count with the given mean, by inversion (in pieces of at most 100).
 
-    ``key`` is the source's subject key; ``p0`` is ``exp(-min(mean, 100))``
-    when the caller has it, else negative.
+    ``key`` is the source's subject key and ``first_u`` its first draw (of
+    counter ``COUNT_COUNTER``); ``p0`` is ``exp(-min(mean, 100))`` when the
+    caller has it, else negative.
     """
     total = 0
     piece = 0
     while mean > 0.0:
         lam = min(mean, 100.0)
         mean -= lam
-        u = rnd.uniform_from(key, COUNT_COUNTER + piece)
+        u = first_u if piece == 0 else rnd.uniform_from(key, COUNT_COUNTER + piece)
         if u <= SURELY_NONE - lam:  # then u <= exp(-lam): no event, and no exp needed
             piece += 1
             continue
@@ -173,7 +179,8 @@ def _poisson_count(key, mean, p0):
 
 
 @njit(cache=True)
-def _generate_events(T, H, n_src, src_mean, src_p0, src_data, ev_t, ev_d, area, stream_keys):
+def _generate_events(T, H, n_src, src_mean, src_p0, src_u, src_data, ev_t, ev_d, area,
+                     stream_keys):
     """Draw every source's events over the run; returns the (maybe regrown) arrays and count.
 
     Each source (a behaviour, a false-record stream, a service, of one member)
@@ -194,7 +201,7 @@ def _generate_events(T, H, n_src, src_mean, src_p0, src_data, ev_t, ev_d, area, 
     need = 0
     quiet = H.cnt[HEAP] == 0  # nothing scheduled, and (below) no act or record to replay
     for j in range(n_src):
-        events = _poisson_count(np.uint64(src_data[j, 7]), src_mean[j], src_p0[j])
+        events = _poisson_count(src_data[j, 7], src_mean[j], src_p0[j], src_u[j])
         src_data[j, 5] = events
         need += events
         kind, a = src_data[j, 1], src_data[j, 3]

@@ -394,12 +394,15 @@ def _time_order(ev_t, n_ev, H):
 
 
 @njit(cache=True)
-def _replay(T, H, ev_t, ev_d, n_ev, area):
-    """Replay one household's events in time order, scheduled ones first on a tie."""
+def _replay(T, H, ev_t, ev_d, n_ev, area, out):
+    """Replay one household's events in time order, scheduled ones first on a tie.
+
+    ``out`` is scratch for a popped scheduled event (five int64), made once per
+    chunk: an allocation per household costs more than most households' replay.
+    """
     order = _time_order(ev_t, n_ev, H)
     if H.outcome.shape[0] < n_ev:
         H.outcome = np.empty(2 * n_ev, np.int8)
-    out = np.empty(5, np.int64)
     j = 0
     while j < n_ev or H.cnt[HEAP] > 0:
         if H.cnt[HEAP] > 0 and (j >= n_ev or H.heap_t[0] <= ev_t[order[j]]):
@@ -473,7 +476,8 @@ def replay_household(tables, household, ev_t, ev_d, citizen_id, sex, age, region
     H.cids = citizen_id
     H.ages = age
     _start_household(T, H, sex, age, region, urban, income, occupation, citizen_id)
-    _replay(T, H, ev_t, ev_d, ev_t.shape[0], region.astype(np.int64) * 2 + urban)
+    _replay(T, H, ev_t, ev_d, ev_t.shape[0], region.astype(np.int64) * 2 + urban,
+            np.empty(5, np.int64))
     _finish_household(H)
     give_back(tables, T)
     give_back(household, H)
@@ -538,13 +542,16 @@ def run_chunk(tables, household, matrix, citizen_id, household_id, sex, age, reg
     per_member = T.beh_rate.shape[0] * (1 + T.false_camera.shape[0]) + T.svc_rate.shape[0]
     src_mean_owner = np.empty(MAX_MEMBERS * per_member)
     src_p0_owner = np.empty(MAX_MEMBERS * per_member)
+    src_u_owner = np.empty(MAX_MEMBERS * per_member)
+    popped_owner = np.empty(5, np.int64)
     src_data_owner = np.empty((MAX_MEMBERS * per_member, 8), np.int64)
     means_owner = source_means(T)
-    owners = (area_owner, ev_t_owner, ev_d_owner, src_mean_owner, src_p0_owner, src_data_owner,
-              means_owner)
+    owners = (area_owner, ev_t_owner, ev_d_owner, src_mean_owner, src_p0_owner, src_u_owner,
+              src_data_owner, popped_owner, means_owner)
     area, ev_t, ev_d = unowned(area_owner), unowned(ev_t_owner), unowned(ev_d_owner)
-    src_mean, src_p0 = unowned(src_mean_owner), unowned(src_p0_owner)
-    src_data = unowned(src_data_owner)
+    src_mean, src_p0, src_u = (unowned(src_mean_owner), unowned(src_p0_owner),
+                               unowned(src_u_owner))
+    src_data, popped = unowned(src_data_owner), unowned(popped_owner)
     means = (unowned(means_owner[0]), unowned(means_owner[1]), unowned(means_owner[2]),
              unowned(means_owner[3]), unowned(means_owner[4]))
     people = np.zeros(T.n_groups, np.int64)  # citizens per group
@@ -563,10 +570,10 @@ def run_chunk(tables, household, matrix, citizen_id, household_id, sex, age, reg
         for m in range(k):
             add_to_groups(people, T.group_offsets, H.codes[m], 1)
         n_src = _sources(T, means, first, k, citizen_id, sex, age, urban, area, income,
-                         src_mean, src_p0, src_data)
-        ev_t, ev_d, n_ev = _generate_events(T, H, n_src, src_mean, src_p0, src_data, ev_t,
-                                            ev_d, area, means[4])
-        _replay(T, H, ev_t, ev_d, n_ev, area)
+                         src_mean, src_p0, src_u, src_data)
+        ev_t, ev_d, n_ev = _generate_events(T, H, n_src, src_mean, src_p0, src_u, src_data,
+                                            ev_t, ev_d, area, means[4])
+        _replay(T, H, ev_t, ev_d, n_ev, area, popped)
         _finish_household(H)
         first += k
         if H.cnt[LOG] >= flush_at or first >= n:

@@ -37,6 +37,9 @@ COUNT_COUNTER = 1 << 40  # counter space of Poisson count draws, apart from even
 # exp(-lam) > 1 - lam, and math.exp is within an ulp: below 1 - lam - 2**-51 a draw
 # is surely under exp(-lam), so the count is 0 without computing exp (the same result)
 SURELY_NONE = 1.0 - 2.0**-51
+# Poisson CDF terms tabled per kind of source: a count is then how many terms lie
+# below its uniform (no branch, no division); past the table it is computed in full
+COUNT_TABLE = 16
 
 
 N_CLASSES = 80  # sex x urban x aged 60+ x income decile: what sets a behaviour's rate
@@ -77,8 +80,40 @@ def source_means(T):
     stream_keys = np.empty(rnd.ATTEMPT_TIME + T.svc_rate.shape[0], np.uint64)
     for stream in range(stream_keys.shape[0]):
         stream_keys[stream] = rnd.stream_key(T.seed, stream)
-    return beh_mean, np.exp(-np.minimum(beh_mean, 100.0)), svc_mean, np.exp(
-        -np.minimum(svc_mean, 100.0)), stream_keys
+    beh_p0 = np.exp(-np.minimum(beh_mean, 100.0))
+    svc_p0 = np.exp(-np.minimum(svc_mean, 100.0))
+    cdf = np.zeros((n_beh * N_CLASSES + svc_mean.shape[0], COUNT_TABLE))
+    for b in range(n_beh):
+        for cls in range(N_CLASSES):
+            _cdf_terms(beh_mean[b, cls], beh_p0[b, cls], cdf[b * N_CLASSES + cls])
+    for v in range(svc_mean.shape[0]):
+        _cdf_terms(svc_mean[v], svc_p0[v], cdf[n_beh * N_CLASSES + v])
+    return beh_mean, beh_p0, svc_mean, svc_p0, stream_keys, cdf
+
+
+@njit(cache=True)
+def _cdf_terms(mean, p0, out):
+    """The first terms of the Poisson CDF, summed exactly as :func:`_poisson_count` sums them.
+
+    Only for a mean of at most 100 (one piece); the same operations in the same
+    order give the same floats, so counts read off the table are the same.
+    """
+    p = p0
+    cumulative = p
+    out[0] = cumulative
+    for k in range(1, out.shape[0]):
+        p *= mean / k
+        cumulative += p
+        out[k] = cumulative
+
+
+@njit(cache=True)
+def _table_count(terms, u):
+    """How many tabled CDF terms lie below ``u``: the count, unless it is the table's length."""
+    k = 0
+    for t in range(terms.shape[0]):
+        k += u > terms[t]
+    return k
 
 
 @njit(cache=True)
@@ -89,14 +124,16 @@ def _sources(T, means, first, k, cid, sex, age, urban, area, income, src_mean, s
     Each source has its mean count over the run, the chance of no event (or -1),
     the uniform of its count's first draw, and (stream, kind, member, argument,
     citizen id, -, -, subject key: the hash of its stream and citizen, as int64
-    bits, from which each of its draws is one mix). Sources come in a fixed
+    bits, from which each of its draws is one mix; its row of CDF terms, or -1).
+    Sources come in a fixed
     order (member, then behaviour with its false-record sensors, then
     services), which fixes the order of the generated events.
 
     The first draws are made here, apart from the counts that branch on them,
     so that the processor overlaps the hashes of many sources.
     """
-    beh_mean, beh_p0, svc_mean, svc_p0, stream_keys = means
+    beh_mean, beh_p0, svc_mean, svc_p0, stream_keys, _ = means
+    n_beh = beh_mean.shape[0]
     beh_min_age, beh_max_age = T.beh_min_age, T.beh_max_age
     false_sensors, false_rate, false_camera = T.false_sensors, T.false_rate, T.false_camera
     false_female, false_elderly, false_norm = T.false_female, T.false_elderly, T.false_norm
@@ -115,6 +152,7 @@ def _sources(T, means, first, k, cid, sex, age, urban, area, income, src_mean, s
             src_data[n, 0], src_data[n, 1], src_data[n, 2] = rnd.ACT_TIME + b, ACT, m
             src_data[n, 3], src_data[n, 4] = b, cid[i]
             src_data[n, 7] = rnd.subject_key(stream_keys[rnd.ACT_TIME + b], cid[i])
+            src_data[n, 8] = b * N_CLASSES + cls if beh_mean[b, cls] <= 100.0 else -1
             n += 1
             for slot in range(false_sensors.shape[1]):
                 s = false_sensors[b, slot]
@@ -132,6 +170,7 @@ def _sources(T, means, first, k, cid, sex, age, urban, area, income, src_mean, s
                 src_data[n, 0], src_data[n, 1] = rnd.FALSE_TIME + b * 16 + s, FALSE
                 src_data[n, 2], src_data[n, 3], src_data[n, 4] = m, b * 16 + s, cid[i]
                 src_data[n, 7] = rnd.subject_key(stream_keys[rnd.FALSE_TIME + b * 16 + s], cid[i])
+                src_data[n, 8] = -1
                 n += 1
         for v in range(svc_mean.shape[0]):
             if svc_mean[v] <= 0.0 or age[i] < svc_min_age[v] or age[i] > svc_max_age[v]:
@@ -143,6 +182,7 @@ def _sources(T, means, first, k, cid, sex, age, urban, area, income, src_mean, s
             src_data[n, 0], src_data[n, 1], src_data[n, 2] = rnd.ATTEMPT_TIME + v, ATTEMPT, m
             src_data[n, 3], src_data[n, 4] = v, cid[i]
             src_data[n, 7] = rnd.subject_key(stream_keys[rnd.ATTEMPT_TIME + v], cid[i])
+            src_data[n, 8] = n_beh * N_CLASSES + v if svc_mean[v] <= 100.0 else -1
             n += 1
     for j in range(n):
         src_u[j] = rnd.uniform_from(src_data[j, 7], COUNT_COUNTER)
@@ -180,7 +220,7 @@ def _poisson_count(key, mean, p0, first_u):
 
 @njit(cache=True)
 def _generate_events(T, H, n_src, src_mean, src_p0, src_u, src_data, ev_t, ev_d, area,
-                     stream_keys):
+                     means, busy):
     """Draw every source's events over the run; returns the (maybe regrown) arrays and count.
 
     Each source (a behaviour, a false-record stream, a service, of one member)
@@ -195,27 +235,38 @@ def _generate_events(T, H, n_src, src_mean, src_p0, src_u, src_data, ev_t, ev_d,
     they are counted here at once, inline, and never enter the replay. Inline
     matters: every array taken from ``T`` or ``H`` costs two atomic
     reference-count updates, so they are taken once per household, not per source.
+
+    ``busy`` is scratch for the indices of the sources that have events: the
+    loops after the counts visit only those, without a branch per source.
     """
+    stream_keys, cdf = means[4], means[5]
     days = float(T.days)
     svc_free, beh_inert, detect, sensors = T.svc_free, T.beh_inert, T.beh_detect, T.beh_sensor
     need = 0
     quiet = H.cnt[HEAP] == 0  # nothing scheduled, and (below) no act or record to replay
+    n_busy = 0
     for j in range(n_src):
-        events = _poisson_count(src_data[j, 7], src_mean[j], src_p0[j], src_u[j])
+        row = src_data[j, 8]
+        events = COUNT_TABLE if row < 0 else _table_count(cdf[row], src_u[j])
+        if events == COUNT_TABLE:
+            events = _poisson_count(src_data[j, 7], src_mean[j], src_p0[j], src_u[j])
         src_data[j, 5] = events
         need += events
-        kind, a = src_data[j, 1], src_data[j, 3]
-        if events and ((kind == ACT and not beh_inert[a]) or (kind == FALSE
-                                                               and not beh_inert[a // 16])):
-            quiet = False
+        busy[n_busy] = j
+        n_busy += events > 0
     if need == 0:
         return ev_t, ev_d, 0
+    for jj in range(n_busy):
+        kind, a = src_data[busy[jj], 1], src_data[busy[jj], 3]
+        if (kind == ACT and not beh_inert[a]) or (kind == FALSE and not beh_inert[a // 16]):
+            quiet = False
     # In a quiet household nobody's state ever changes, so an attempt allowed now
     # (no sanction, no reward) is allowed all run long: it is counted, not replayed.
-    for j in range(n_src):
+    for jj in range(n_busy):
+        j = busy[jj]
         kind, m, a = src_data[j, 1], src_data[j, 2], src_data[j, 3]
         src_data[j, 6] = kind == ATTEMPT and (svc_free[a] or (
-            quiet and src_data[j, 5] > 0 and plainly_allowed(T, H, m, a)))
+            quiet and plainly_allowed(T, H, m, a)))
     reserve_log(H, 4 * need)
     log_key, log_amt, cnt, codes, cit = H.log_key, H.log_amt, H.cnt, H.codes, H.cit
     lay = T.layout
@@ -224,10 +275,9 @@ def _generate_events(T, H, n_src, src_mean, src_p0, src_u, src_data, ev_t, ev_d,
     first = H.first
     i = cnt[LOG]
     n = 0
-    for j in range(n_src):
+    for jj in range(n_busy):
+        j = busy[jj]
         events = src_data[j, 5]
-        if events == 0:
-            continue
         kind, m, a, cid = src_data[j, 1], src_data[j, 2], src_data[j, 3], src_data[j, 4]
         key = np.uint64(src_data[j, 7])
         code = codes[m]

@@ -544,16 +544,18 @@ def run_chunk(tables, household, matrix, citizen_id, household_id, sex, age, reg
     src_p0_owner = np.empty(MAX_MEMBERS * per_member)
     src_u_owner = np.empty(MAX_MEMBERS * per_member)
     popped_owner = np.empty(5, np.int64)
-    src_data_owner = np.empty((MAX_MEMBERS * per_member, 8), np.int64)
+    src_data_owner = np.empty((MAX_MEMBERS * per_member, 9), np.int64)
+    busy_owner = np.empty(MAX_MEMBERS * per_member, np.int64)
     means_owner = source_means(T)
     owners = (area_owner, ev_t_owner, ev_d_owner, src_mean_owner, src_p0_owner, src_u_owner,
-              src_data_owner, popped_owner, means_owner)
+              src_data_owner, busy_owner, popped_owner, means_owner)
     area, ev_t, ev_d = unowned(area_owner), unowned(ev_t_owner), unowned(ev_d_owner)
     src_mean, src_p0, src_u = (unowned(src_mean_owner), unowned(src_p0_owner),
                                unowned(src_u_owner))
     src_data, popped = unowned(src_data_owner), unowned(popped_owner)
+    busy = unowned(busy_owner)
     means = (unowned(means_owner[0]), unowned(means_owner[1]), unowned(means_owner[2]),
-             unowned(means_owner[3]), unowned(means_owner[4]))
+             unowned(means_owner[3]), unowned(means_owner[4]), unowned(means_owner[5]))
     people = np.zeros(T.n_groups, np.int64)  # citizens per group
     first = 0
     while first < n:
@@ -572,7 +574,7 @@ def run_chunk(tables, household, matrix, citizen_id, household_id, sex, age, reg
         n_src = _sources(T, means, first, k, citizen_id, sex, age, urban, area, income,
                          src_mean, src_p0, src_u, src_data)
         ev_t, ev_d, n_ev = _generate_events(T, H, n_src, src_mean, src_p0, src_u, src_data,
-                                            ev_t, ev_d, area, means[4])
+                                            ev_t, ev_d, area, means, busy)
         _replay(T, H, ev_t, ev_d, n_ev, area, popped)
         _finish_household(H)
         first += k

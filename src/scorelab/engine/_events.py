@@ -117,22 +117,22 @@ def _table_count(terms, u):
 
 
 @njit(cache=True)
-def _sources(T, means, first, k, cid, sex, age, urban, area, income, src_mean, src_p0,
-             src_u, src_data):
-    """List the household's event sources: mean, chance of none, (stream, kind, member, ...).
+def _count_sources(T, means, first, k, cid, sex, age, urban, area, income, busy):
+    """Count every event source of the household; list the ones that have events.
 
-    Each source has its mean count over the run, the chance of no event (or -1),
-    the uniform of its count's first draw, and (stream, kind, member, argument,
-    citizen id, -, -, subject key: the hash of its stream and citizen, as int64
-    bits, from which each of its draws is one mix; its row of CDF terms, or -1).
-    Sources come in a fixed
-    order (member, then behaviour with its false-record sensors, then
-    services), which fixes the order of the generated events.
+    A source is one member's behaviour, false-record stream or service. Its
+    count is a Poisson draw keyed by its subject key (the hash of its stream and
+    citizen, from which each of its draws is one mix), read off the chunk's CDF
+    table where it has one. Sources come in a fixed order (member, then
+    behaviour with its false-record sensors, then services), which fixes the
+    order of the generated events.
 
-    The first draws are made here, apart from the counts that branch on them,
-    so that the processor overlaps the hashes of many sources.
+    ``busy`` gets one row per source with events, in that order: (-, kind,
+    member, argument, citizen id, events, -, subject key as int64 bits). Every
+    source's row is written and the fill level moves only for the busy ones, so
+    that the loop has no branch on the count. Returns the rows and the events.
     """
-    beh_mean, beh_p0, svc_mean, svc_p0, stream_keys, _ = means
+    beh_mean, beh_p0, svc_mean, svc_p0, stream_keys, cdf = means
     n_beh = beh_mean.shape[0]
     beh_min_age, beh_max_age = T.beh_min_age, T.beh_max_age
     false_sensors, false_rate, false_camera = T.false_sensors, T.false_rate, T.false_camera
@@ -140,20 +140,21 @@ def _sources(T, means, first, k, cid, sex, age, urban, area, income, src_mean, s
     svc_min_age, svc_max_age, svc_head_only = T.svc_min_age, T.svc_max_age, T.svc_head_only
     days = float(T.days)
     n = 0
+    need = 0
     for m in range(k):
         i = first + m
         elderly = age[i] >= 60
         cls = rate_class(sex[i], urban[i], 1 if elderly else 0, income[i])
-        for b in range(beh_mean.shape[0]):
-            if beh_mean[b, cls] <= 0.0 or age[i] < beh_min_age[b] or age[i] > beh_max_age[b]:
+        for b in range(n_beh):
+            mean = beh_mean[b, cls]
+            if mean <= 0.0 or age[i] < beh_min_age[b] or age[i] > beh_max_age[b]:
                 continue
-            src_mean[n] = beh_mean[b, cls]
-            src_p0[n] = beh_p0[b, cls]
-            src_data[n, 0], src_data[n, 1], src_data[n, 2] = rnd.ACT_TIME + b, ACT, m
-            src_data[n, 3], src_data[n, 4] = b, cid[i]
-            src_data[n, 7] = rnd.subject_key(stream_keys[rnd.ACT_TIME + b], cid[i])
-            src_data[n, 8] = b * N_CLASSES + cls if beh_mean[b, cls] <= 100.0 else -1
-            n += 1
+            key = rnd.subject_key(stream_keys[rnd.ACT_TIME + b], cid[i])
+            events = _count(cdf, b * N_CLASSES + cls if mean <= 100.0 else -1, key, mean,
+                            beh_p0[b, cls])
+            _list(busy, n, ACT, m, b, cid[i], events, key)
+            n += events > 0
+            need += events
             for slot in range(false_sensors.shape[1]):
                 s = false_sensors[b, slot]
                 if s < 0:
@@ -165,28 +166,41 @@ def _sources(T, means, first, k, cid, sex, age, urban, area, income, src_mean, s
                     rate *= false_female if sex[i] == 1 else 1.0
                     rate *= false_elderly if elderly else 1.0
                     rate /= false_norm
-                src_mean[n] = rate * days
-                src_p0[n] = -1.0  # computed only if needed: these counts are almost always 0
-                src_data[n, 0], src_data[n, 1] = rnd.FALSE_TIME + b * 16 + s, FALSE
-                src_data[n, 2], src_data[n, 3], src_data[n, 4] = m, b * 16 + s, cid[i]
-                src_data[n, 7] = rnd.subject_key(stream_keys[rnd.FALSE_TIME + b * 16 + s], cid[i])
-                src_data[n, 8] = -1
-                n += 1
+                key = rnd.subject_key(stream_keys[rnd.FALSE_TIME + b * 16 + s], cid[i])
+                # no table: these counts are almost always 0, found without exp
+                events = _count(cdf, -1, key, rate * days, -1.0)
+                _list(busy, n, FALSE, m, b * 16 + s, cid[i], events, key)
+                n += events > 0
+                need += events
         for v in range(svc_mean.shape[0]):
-            if svc_mean[v] <= 0.0 or age[i] < svc_min_age[v] or age[i] > svc_max_age[v]:
+            mean = svc_mean[v]
+            if mean <= 0.0 or age[i] < svc_min_age[v] or age[i] > svc_max_age[v]:
                 continue
             if svc_head_only[v] and m != 0:
                 continue
-            src_mean[n] = svc_mean[v]
-            src_p0[n] = svc_p0[v]
-            src_data[n, 0], src_data[n, 1], src_data[n, 2] = rnd.ATTEMPT_TIME + v, ATTEMPT, m
-            src_data[n, 3], src_data[n, 4] = v, cid[i]
-            src_data[n, 7] = rnd.subject_key(stream_keys[rnd.ATTEMPT_TIME + v], cid[i])
-            src_data[n, 8] = n_beh * N_CLASSES + v if svc_mean[v] <= 100.0 else -1
-            n += 1
-    for j in range(n):
-        src_u[j] = rnd.uniform_from(src_data[j, 7], COUNT_COUNTER)
-    return n
+            key = rnd.subject_key(stream_keys[rnd.ATTEMPT_TIME + v], cid[i])
+            events = _count(cdf, n_beh * N_CLASSES + v if mean <= 100.0 else -1, key, mean,
+                            svc_p0[v])
+            _list(busy, n, ATTEMPT, m, v, cid[i], events, key)
+            n += events > 0
+            need += events
+    return n, need
+
+
+@njit(cache=True, inline="always")
+def _count(cdf, row, key, mean, p0):
+    """A source's Poisson count: off its CDF table row if it has one (``row`` >= 0)."""
+    u = rnd.uniform_from(key, COUNT_COUNTER)
+    events = COUNT_TABLE if row < 0 else _table_count(cdf[row], u)
+    if events == COUNT_TABLE:
+        events = _poisson_count(key, mean, p0, u)
+    return events
+
+
+@njit(cache=True, inline="always")
+def _list(busy, n, kind, m, a, cid, events, key):
+    busy[n, 1], busy[n, 2], busy[n, 3], busy[n, 4] = kind, m, a, cid
+    busy[n, 5], busy[n, 7] = events, key
 
 
 @njit(cache=True)
@@ -219,8 +233,7 @@ def _poisson_count(key, mean, p0, first_u):
 
 
 @njit(cache=True)
-def _generate_events(T, H, n_src, src_mean, src_p0, src_u, src_data, ev_t, ev_d, area,
-                     means, busy):
+def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, means):
     """Draw every source's events over the run; returns the (maybe regrown) arrays and count.
 
     Each source (a behaviour, a false-record stream, a service, of one member)
@@ -236,36 +249,24 @@ def _generate_events(T, H, n_src, src_mean, src_p0, src_u, src_data, ev_t, ev_d,
     matters: every array taken from ``T`` or ``H`` costs two atomic
     reference-count updates, so they are taken once per household, not per source.
 
-    ``busy`` is scratch for the indices of the sources that have events: the
-    loops after the counts visit only those, without a branch per source.
+    ``busy`` lists the sources with events and ``need`` counts their events
+    (see :func:`_count_sources`).
     """
-    stream_keys, cdf = means[4], means[5]
+    stream_keys = means[4]
     days = float(T.days)
     svc_free, beh_inert, detect, sensors = T.svc_free, T.beh_inert, T.beh_detect, T.beh_sensor
-    need = 0
     quiet = H.cnt[HEAP] == 0  # nothing scheduled, and (below) no act or record to replay
-    n_busy = 0
-    for j in range(n_src):
-        row = src_data[j, 8]
-        events = COUNT_TABLE if row < 0 else _table_count(cdf[row], src_u[j])
-        if events == COUNT_TABLE:
-            events = _poisson_count(src_data[j, 7], src_mean[j], src_p0[j], src_u[j])
-        src_data[j, 5] = events
-        need += events
-        busy[n_busy] = j
-        n_busy += events > 0
     if need == 0:
         return ev_t, ev_d, 0
-    for jj in range(n_busy):
-        kind, a = src_data[busy[jj], 1], src_data[busy[jj], 3]
+    for j in range(n_busy):
+        kind, a = busy[j, 1], busy[j, 3]
         if (kind == ACT and not beh_inert[a]) or (kind == FALSE and not beh_inert[a // 16]):
             quiet = False
     # In a quiet household nobody's state ever changes, so an attempt allowed now
     # (no sanction, no reward) is allowed all run long: it is counted, not replayed.
-    for jj in range(n_busy):
-        j = busy[jj]
-        kind, m, a = src_data[j, 1], src_data[j, 2], src_data[j, 3]
-        src_data[j, 6] = kind == ATTEMPT and (svc_free[a] or (
+    for j in range(n_busy):
+        kind, m, a = busy[j, 1], busy[j, 2], busy[j, 3]
+        busy[j, 6] = kind == ATTEMPT and (svc_free[a] or (
             quiet and plainly_allowed(T, H, m, a)))
     reserve_log(H, 4 * need)
     log_key, log_amt, cnt, codes, cit = H.log_key, H.log_amt, H.cnt, H.codes, H.cit
@@ -275,13 +276,12 @@ def _generate_events(T, H, n_src, src_mean, src_p0, src_u, src_data, ev_t, ev_d,
     first = H.first
     i = cnt[LOG]
     n = 0
-    for jj in range(n_busy):
-        j = busy[jj]
-        events = src_data[j, 5]
-        kind, m, a, cid = src_data[j, 1], src_data[j, 2], src_data[j, 3], src_data[j, 4]
-        key = np.uint64(src_data[j, 7])
+    for j in range(n_busy):
+        events = busy[j, 5]
+        kind, m, a, cid = busy[j, 1], busy[j, 2], busy[j, 3], busy[j, 4]
+        key = np.uint64(busy[j, 7])
         code = codes[m]
-        if src_data[j, 6]:  # an attempt that is only counted
+        if busy[j, 6]:  # an attempt that is only counted
             column = ((lay.attempts + a) << 20) | code
             dated = t_pieces[n_beh + a] > 1
             for c in range(events):

@@ -27,9 +27,9 @@ from scorelab.engine import _heap
 from scorelab.engine._borrow import borrow, give_back, keep_alive, unowned
 from scorelab.engine._events import (
     _count_record,
+    _count_sources,
     _detecting_sensor,
     _generate_events,
-    _sources,
     source_means,
 )
 from scorelab.engine._household import Household, pack_household
@@ -540,20 +540,12 @@ def run_chunk(tables, household, matrix, citizen_id, household_id, sex, age, reg
     ev_t_owner = np.empty(256)
     ev_d_owner = np.empty((256, 4), np.int64)
     per_member = T.beh_rate.shape[0] * (1 + T.false_camera.shape[0]) + T.svc_rate.shape[0]
-    src_mean_owner = np.empty(MAX_MEMBERS * per_member)
-    src_p0_owner = np.empty(MAX_MEMBERS * per_member)
-    src_u_owner = np.empty(MAX_MEMBERS * per_member)
+    busy_owner = np.empty((MAX_MEMBERS * per_member, 8), np.int64)
     popped_owner = np.empty(5, np.int64)
-    src_data_owner = np.empty((MAX_MEMBERS * per_member, 9), np.int64)
-    busy_owner = np.empty(MAX_MEMBERS * per_member, np.int64)
     means_owner = source_means(T)
-    owners = (area_owner, ev_t_owner, ev_d_owner, src_mean_owner, src_p0_owner, src_u_owner,
-              src_data_owner, busy_owner, popped_owner, means_owner)
+    owners = (area_owner, ev_t_owner, ev_d_owner, busy_owner, popped_owner, means_owner)
     area, ev_t, ev_d = unowned(area_owner), unowned(ev_t_owner), unowned(ev_d_owner)
-    src_mean, src_p0, src_u = (unowned(src_mean_owner), unowned(src_p0_owner),
-                               unowned(src_u_owner))
-    src_data, popped = unowned(src_data_owner), unowned(popped_owner)
-    busy = unowned(busy_owner)
+    busy, popped = unowned(busy_owner), unowned(popped_owner)
     means = (unowned(means_owner[0]), unowned(means_owner[1]), unowned(means_owner[2]),
              unowned(means_owner[3]), unowned(means_owner[4]), unowned(means_owner[5]))
     people = np.zeros(T.n_groups, np.int64)  # citizens per group
@@ -571,10 +563,9 @@ def run_chunk(tables, household, matrix, citizen_id, household_id, sex, age, reg
         _start_household(T, H, sex, age, region, urban, income, occupation, citizen_id)
         for m in range(k):
             add_to_groups(people, T.group_offsets, H.codes[m], 1)
-        n_src = _sources(T, means, first, k, citizen_id, sex, age, urban, area, income,
-                         src_mean, src_p0, src_u, src_data)
-        ev_t, ev_d, n_ev = _generate_events(T, H, n_src, src_mean, src_p0, src_u, src_data,
-                                            ev_t, ev_d, area, means, busy)
+        n_busy, need = _count_sources(T, means, first, k, citizen_id, sex, age, urban, area,
+                                      income, busy)
+        ev_t, ev_d, n_ev = _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, means)
         _replay(T, H, ev_t, ev_d, n_ev, area, popped)
         _finish_household(H)
         first += k

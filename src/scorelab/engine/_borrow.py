@@ -13,7 +13,10 @@ functions are generic, so they compile for the borrowed type unchanged.
 Rules: call :func:`borrow` only in the function that owns the struct for the
 whole call (the copy lives in its stack frame), and call :func:`give_back` before
 that function returns: fields the kernel replaced (a grown buffer, a scalar) are
-written back into the struct, which takes over their references.
+written back into the struct, which takes over their references. A field
+replaced by another unowned view is not written back. If the function raises
+before giving back, the buffers it grew are leaked (the kernel raises only on
+malformed input, which ends the run).
 """
 
 from __future__ import annotations

@@ -245,9 +245,7 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, means):
 
     Events that cannot change anyone's state (acts of a behaviour the policy
     ignores, attempts at a service it neither bans nor rewards) are most events;
-    they are counted here at once, inline, and never enter the replay. Inline
-    matters: every array taken from ``T`` or ``H`` costs two atomic
-    reference-count updates, so they are taken once per household, not per source.
+    they are counted here at once, inline, and never enter the replay.
 
     ``busy`` lists the sources with events and ``need`` counts their events
     (see :func:`_count_sources`).

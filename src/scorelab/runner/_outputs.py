@@ -40,14 +40,28 @@ from scorelab.world._population import Citizens, age_band_of
 QUANTILES = (0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99)
 
 
-def levels(matrix: np.ndarray, layout: Layout) -> np.ndarray:
-    """Per (day, group, column): change columns cumulated over days, counters as they are.
+def _columns(matrix: np.ndarray, layout: Layout, used: np.ndarray):
+    """The day matrix's columns as flat arrays, one value per (day, group) row.
 
-    ``matrix`` is the engine's (days + 1, columns, groups) array.
+    Change columns (from ``layout.hist`` on) are cumulated over days into
+    levels; counters are as they are. ``matrix`` is the engine's (days + 1,
+    columns, groups) array; only ``used`` columns are read, the others share one
+    array of zeros (a long run's matrix is mostly unused columns, and reading
+    the whole of it column by column was most of the time of a small run).
     """
-    out = matrix[:-1].transpose(0, 2, 1).copy()
-    out[:, :, layout.hist:] = np.cumsum(out[:, :, layout.hist:], axis=0)
-    return out
+    days, _, n_groups = matrix.shape
+    rows = (days - 1) * n_groups
+    zeros = np.zeros(rows, np.int64)
+
+    def column(index: int) -> np.ndarray:
+        if not used[index]:
+            return zeros
+        values = matrix[:-1, index, :]
+        if index >= layout.hist:
+            values = np.cumsum(values, axis=0)
+        return np.ascontiguousarray(values).reshape(rows)
+
+    return column
 
 
 def _quantiles(hist: np.ndarray, bin_low: np.ndarray, bin_high: np.ndarray) -> np.ndarray:
@@ -73,19 +87,29 @@ def _quantiles(hist: np.ndarray, bin_low: np.ndarray, bin_high: np.ndarray) -> n
 
 def daily_table(
     matrix: np.ndarray, layout: Layout, groups: Groups, *, start: dt.date, grades: tuple[str, ...],
-    lists: tuple[str, ...], bin_low: np.ndarray, ceiling: int,
+    lists: tuple[str, ...], bin_low: np.ndarray, ceiling: int, used: np.ndarray | None = None,
 ) -> pa.Table:
-    """Per day and group: population, score summary, grades, lists and every counter."""
-    lev = levels(matrix, layout)
-    days, n_groups, _ = lev.shape
-    flat = lev.reshape(days * n_groups, -1)
+    """Per day and group: population, score summary, grades, lists and every counter.
+
+    ``used`` marks the matrix's columns that hold anything (found when not given).
+    """
+    if used is None:
+        used = matrix.any(axis=(0, 2))
+    column = _columns(matrix, layout, used)
+    days, n_groups = matrix.shape[0] - 1, matrix.shape[2]
     day = np.repeat(np.arange(days), n_groups)
     dims = [name for name, values in zip(groups.names, groups.values, strict=True)
             for _ in values]
     values = [v for vs in groups.values for v in vs]
-    hist = flat[:, layout.hist:layout.grades]
+    # score bins nobody reached hold no count: quantiles over the others are the same
+    bins = np.flatnonzero(used[layout.hist:layout.grades])
+    hist = np.stack([column(layout.hist + b) for b in bins], axis=1) if bins.size else (
+        np.zeros((days * n_groups, 1), np.int64))
     population = hist.sum(axis=1)
     bin_high = np.append(bin_low[1:], ceiling + 1)
+    if not bins.size:
+        bins = np.zeros(1, np.int64)
+    flat_score_sum = column(layout.score_sum)
     columns: dict[str, object] = {
         "day": day.astype(np.int32),
         "date": pa.array([start + dt.timedelta(days=int(d)) for d in range(days)]).take(
@@ -93,18 +117,18 @@ def daily_table(
         "dimension": pa.array(np.tile(dims, days)).dictionary_encode(),
         "group": pa.array(np.tile(values, days)).dictionary_encode(),
         "population": population,
-        "score_mean": np.where(population > 0, flat[:, layout.score_sum] / np.maximum(
-            population, 1), np.nan),
+        "score_mean": np.where(population > 0, flat_score_sum / np.maximum(population, 1),
+                               np.nan),
     }
-    quantiles = _quantiles(hist, bin_low, bin_high)
+    quantiles = _quantiles(hist, bin_low[bins], bin_high[bins])
     for j, q in enumerate(QUANTILES):
         columns[f"score_p{round(q * 100):02d}"] = quantiles[:, j]
     for g, name in enumerate(grades):
-        columns[f"grade_{name}"] = flat[:, layout.grades + g]
+        columns[f"grade_{name}"] = column(layout.grades + g)
     for i, name in enumerate(lists):
-        columns[f"listed_{name}"] = flat[:, layout.listed + i]
-        columns[f"list_entries_{name}"] = flat[:, layout.list_entries + i]
-        columns[f"list_exits_{name}"] = flat[:, layout.list_exits + i]
+        columns[f"listed_{name}"] = column(layout.listed + i)
+        columns[f"list_entries_{name}"] = column(layout.list_entries + i)
+        columns[f"list_exits_{name}"] = column(layout.list_exits + i)
     blocks = (
         ("acts", layout.acts, BEHAVIOUR_NAMES),
         ("wrongful_records", layout.wrongful_by_behaviour, BEHAVIOUR_NAMES),
@@ -117,14 +141,14 @@ def daily_table(
     )
     for prefix, offset, names in blocks:
         for i, name in enumerate(names):
-            columns[f"{prefix}_{name}"] = flat[:, offset + i]
+            columns[f"{prefix}_{name}"] = column(offset + i)
     for name in BEHAVIOUR_NAMES:  # acts that left no true record
         columns[f"unseen_acts_{name}"] = (columns[f"acts_{name}"] - columns[f"records_{name}"]
                                           + columns[f"wrongful_records_{name}"])
     for i, name in enumerate(SERVICE_NAMES):
-        columns[f"reward_yuan_{name}"] = flat[:, layout.reward_fen + i] / 100.0
+        columns[f"reward_yuan_{name}"] = column(layout.reward_fen + i) / 100.0
     for name in ("shamed", "wrongful_shamed", "stigmatized", "appeals", "overturned", "complied"):
-        columns[name] = flat[:, getattr(layout, name)]
+        columns[name] = column(getattr(layout, name))
     return pa.table(columns)
 
 

@@ -366,7 +366,7 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int, backend: st
     simulate_seconds = time.perf_counter() - clock
     for kind in ("citizens", "ledger"):
         checkpoint.merge_parts(staging, kind, len(spans))
-    _write_daily(plan, staging, matrices)
+    _write_daily(plan, staging, matrices, used)
     checkpoint.clear(staging)
     manifest = _manifest(plan, workers=workers, backend=backend, timings={
         "simulate_s": simulate_seconds, "total_s": time.perf_counter() - clock})
@@ -381,7 +381,8 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int, backend: st
     return RunResult(out.resolve())
 
 
-def _write_daily(plan: _Plan, staging: Path, matrices: dict[str, np.ndarray]) -> None:
+def _write_daily(plan: _Plan, staging: Path, matrices: dict[str, np.ndarray],
+                 used: dict[str, np.ndarray]) -> None:
     policy, meta = plan.policy.policy, plan.scenario.scenario.scenario
     bin_low = score_bins(policy.score.floor, policy.score.ceiling, policy.score.start)[1]
     for name, matrix in matrices.items():
@@ -389,7 +390,7 @@ def _write_daily(plan: _Plan, staging: Path, matrices: dict[str, np.ndarray]) ->
         layout = make_layout(len(lists), len(policy.grades), plan.job.tables.hist_bins)
         table = daily_table(matrix, layout, plan.groups, start=meta.start_date,
                             grades=policy.grade_names, lists=lists, bin_low=bin_low,
-                            ceiling=policy.score.ceiling)
+                            ceiling=policy.score.ceiling, used=used.get(name))
         tmp = staging / f".{name}.parquet.tmp"
         pq.write_table(table, tmp, compression="zstd", row_group_size=1 << 20)
         os.replace(tmp, staging / f"{name}.parquet")

@@ -65,13 +65,22 @@ class _BorrowedAttribute(AttributeTemplate):
         return typ.field_dict.get(attr)
 
 
-def _fields(context, builder, typ: Borrowed, pointer):
-    return cgutils.create_struct_proxy(typ.dtype)(context, builder, ref=pointer)
+def _fields(context, builder, payload_type, pointer):
+    """Getters and setters of the struct payload at ``pointer``."""
+    return cgutils.create_struct_proxy(payload_type)(context, builder, ref=pointer)
+
+
+def _disowned(context, builder, array_type, value):
+    """The same array without its meminfo (and parent): numba then counts nothing."""
+    array = context.make_array(array_type)(context, builder, value=value)
+    array.meminfo = cgutils.get_null_value(array.meminfo.type)
+    array.parent = cgutils.get_null_value(array.parent.type)
+    return array._getvalue()
 
 
 @lower_getattr_generic(Borrowed)
 def _getattr(context, builder, typ, value, attr):
-    field = getattr(_fields(context, builder, typ, value), attr)
+    field = getattr(_fields(context, builder, typ.dtype, value), attr)
     return impl_ret_borrowed(context, builder, typ.field_dict[attr], field)
 
 
@@ -79,16 +88,12 @@ def _getattr(context, builder, typ, value, attr):
 def _setattr(context, builder, sig, args, attr):
     typ, value_type = sig.args
     pointer, value = args
-    fields = _fields(context, builder, typ, pointer)
+    fields = _fields(context, builder, typ.dtype, pointer)
     value = context.cast(builder, value, value_type, typ.field_dict[attr])
     old = getattr(fields, attr)
     context.nrt.incref(builder, value_type, value)
     context.nrt.decref(builder, value_type, old)  # last: the new value may be the old one
     setattr(fields, attr, value)
-
-
-def _null(value):
-    return cgutils.get_null_value(value.type)
 
 
 @intrinsic
@@ -101,14 +106,11 @@ def borrow(typingctx, struct_type):
         source = structref._Utils(context, builder, struct_type).get_data_struct(args[0])
         payload = struct_type.get_data_type()
         pointer = cgutils.alloca_once(builder, context.get_value_type(payload))
-        copy = cgutils.create_struct_proxy(payload)(context, builder, ref=pointer)
+        copy = _fields(context, builder, payload, pointer)
         for name, typ in struct_type.field_dict.items():
             value = getattr(source, name)
             if isinstance(typ, types.Array):
-                array = context.make_array(typ)(context, builder, value=value)
-                array.meminfo = _null(array.meminfo)
-                array.parent = _null(array.parent)
-                value = array._getvalue()
+                value = _disowned(context, builder, typ, value)
             else:
                 context.nrt.incref(builder, typ, value)
             setattr(copy, name, value)
@@ -125,7 +127,7 @@ def give_back(typingctx, struct_type, borrowed_type):
 
     def codegen(context, builder, signature, args):
         target = structref._Utils(context, builder, struct_type).get_data_struct(args[0])
-        copy = _fields(context, builder, borrowed_type, args[1])
+        copy = _fields(context, builder, borrowed_type.dtype, args[1])
         for name, typ in struct_type.field_dict.items():
             value = getattr(copy, name)
             if isinstance(typ, types.Array):
@@ -152,10 +154,7 @@ def unowned(typingctx, array_type):
         return None
 
     def codegen(context, builder, signature, args):
-        array = context.make_array(array_type)(context, builder, value=args[0])
-        array.meminfo = _null(array.meminfo)
-        array.parent = _null(array.parent)
-        return array._getvalue()
+        return _disowned(context, builder, array_type, args[0])
 
     return array_type(array_type), codegen
 

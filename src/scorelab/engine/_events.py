@@ -127,10 +127,11 @@ def _count_sources(T, means, first, k, cid, sex, age, urban, area, income, busy)
     behaviour with its false-record sensors, then services), which fixes the
     order of the generated events.
 
-    ``busy`` gets one row per source with events, in that order: (-, kind,
-    member, argument, citizen id, events, -, subject key as int64 bits). Every
-    source's row is written and the fill level moves only for the busy ones, so
-    that the loop has no branch on the count. Returns the rows and the events.
+    ``busy`` gets one row per source with events, in that order: (kind, member,
+    argument, citizen id, events, counted-only flag (set later), subject key as
+    int64 bits). Every source's row is written and the fill level moves only for
+    the busy ones, so that the loop has no branch on the count. Returns the rows
+    and the events.
     """
     beh_mean, beh_p0, svc_mean, svc_p0, stream_keys, cdf = means
     n_beh = beh_mean.shape[0]
@@ -149,12 +150,9 @@ def _count_sources(T, means, first, k, cid, sex, age, urban, area, income, busy)
             mean = beh_mean[b, cls]
             if mean <= 0.0 or age[i] < beh_min_age[b] or age[i] > beh_max_age[b]:
                 continue
-            key = rnd.subject_key(stream_keys[rnd.ACT_TIME + b], cid[i])
-            events = _count(cdf, b * N_CLASSES + cls if mean <= 100.0 else -1, key, mean,
-                            beh_p0[b, cls])
-            _list(busy, n, ACT, m, b, cid[i], events, key)
-            n += events > 0
-            need += events
+            n, need = _source(busy, n, need, ACT, m, b, cid[i], stream_keys[rnd.ACT_TIME + b],
+                              cdf, b * N_CLASSES + cls if mean <= 100.0 else -1, mean,
+                              beh_p0[b, cls])
             for slot in range(false_sensors.shape[1]):
                 s = false_sensors[b, slot]
                 if s < 0:
@@ -166,41 +164,36 @@ def _count_sources(T, means, first, k, cid, sex, age, urban, area, income, busy)
                     rate *= false_female if sex[i] == 1 else 1.0
                     rate *= false_elderly if elderly else 1.0
                     rate /= false_norm
-                key = rnd.subject_key(stream_keys[rnd.FALSE_TIME + b * 16 + s], cid[i])
                 # no table: these counts are almost always 0, found without exp
-                events = _count(cdf, -1, key, rate * days, -1.0)
-                _list(busy, n, FALSE, m, b * 16 + s, cid[i], events, key)
-                n += events > 0
-                need += events
+                n, need = _source(busy, n, need, FALSE, m, b * 16 + s, cid[i],
+                                  stream_keys[rnd.FALSE_TIME + b * 16 + s], cdf, -1, rate * days,
+                                  -1.0)
         for v in range(svc_mean.shape[0]):
             mean = svc_mean[v]
             if mean <= 0.0 or age[i] < svc_min_age[v] or age[i] > svc_max_age[v]:
                 continue
             if svc_head_only[v] and m != 0:
                 continue
-            key = rnd.subject_key(stream_keys[rnd.ATTEMPT_TIME + v], cid[i])
-            events = _count(cdf, n_beh * N_CLASSES + v if mean <= 100.0 else -1, key, mean,
-                            svc_p0[v])
-            _list(busy, n, ATTEMPT, m, v, cid[i], events, key)
-            n += events > 0
-            need += events
+            n, need = _source(busy, n, need, ATTEMPT, m, v, cid[i],
+                              stream_keys[rnd.ATTEMPT_TIME + v], cdf,
+                              n_beh * N_CLASSES + v if mean <= 100.0 else -1, mean, svc_p0[v])
     return n, need
 
 
 @njit(cache=True, inline="always")
-def _count(cdf, row, key, mean, p0):
-    """A source's Poisson count: off its CDF table row if it has one (``row`` >= 0)."""
+def _source(busy, n, need, kind, m, a, cid, stream_hash, cdf, row, mean, p0):
+    """Count one source (off CDF table ``row`` unless it is -1) and write its row.
+
+    Returns the fill level and the events so far, moved on if it has any.
+    """
+    key = rnd.subject_key(stream_hash, cid)
     u = rnd.uniform_from(key, COUNT_COUNTER)
     events = COUNT_TABLE if row < 0 else _table_count(cdf[row], u)
     if events == COUNT_TABLE:
         events = _poisson_count(key, mean, p0, u)
-    return events
-
-
-@njit(cache=True, inline="always")
-def _list(busy, n, kind, m, a, cid, events, key):
-    busy[n, 1], busy[n, 2], busy[n, 3], busy[n, 4] = kind, m, a, cid
-    busy[n, 5], busy[n, 7] = events, key
+    busy[n, 0], busy[n, 1], busy[n, 2], busy[n, 3] = kind, m, a, cid
+    busy[n, 4], busy[n, 6] = events, key
+    return n + (events > 0), need + events
 
 
 @njit(cache=True)
@@ -233,7 +226,7 @@ def _poisson_count(key, mean, p0, first_u):
 
 
 @njit(cache=True)
-def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, means):
+def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys):
     """Draw every source's events over the run; returns the (maybe regrown) arrays and count.
 
     Each source (a behaviour, a false-record stream, a service, of one member)
@@ -248,23 +241,22 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, means):
     they are counted here at once, inline, and never enter the replay.
 
     ``busy`` lists the sources with events and ``need`` counts their events
-    (see :func:`_count_sources`).
+    (see :func:`_count_sources`); ``stream_keys`` are the chunk's stream keys.
     """
-    stream_keys = means[4]
     days = float(T.days)
     svc_free, beh_inert, detect, sensors = T.svc_free, T.beh_inert, T.beh_detect, T.beh_sensor
     quiet = H.cnt[HEAP] == 0  # nothing scheduled, and (below) no act or record to replay
     if need == 0:
         return ev_t, ev_d, 0
     for j in range(n_busy):
-        kind, a = busy[j, 1], busy[j, 3]
+        kind, a = busy[j, 0], busy[j, 2]
         if (kind == ACT and not beh_inert[a]) or (kind == FALSE and not beh_inert[a // 16]):
             quiet = False
     # In a quiet household nobody's state ever changes, so an attempt allowed now
     # (no sanction, no reward) is allowed all run long: it is counted, not replayed.
     for j in range(n_busy):
-        kind, m, a = busy[j, 1], busy[j, 2], busy[j, 3]
-        busy[j, 6] = kind == ATTEMPT and (svc_free[a] or (
+        kind, m, a = busy[j, 0], busy[j, 1], busy[j, 2]
+        busy[j, 5] = kind == ATTEMPT and (svc_free[a] or (
             quiet and plainly_allowed(T, H, m, a)))
     reserve_log(H, 4 * need)
     log_key, log_amt, cnt, codes, cit = H.log_key, H.log_amt, H.cnt, H.codes, H.cit
@@ -275,11 +267,10 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, means):
     i = cnt[LOG]
     n = 0
     for j in range(n_busy):
-        events = busy[j, 5]
-        kind, m, a, cid = busy[j, 1], busy[j, 2], busy[j, 3], busy[j, 4]
-        key = np.uint64(busy[j, 7])
+        kind, m, a, cid, events = busy[j, 0], busy[j, 1], busy[j, 2], busy[j, 3], busy[j, 4]
+        key = np.uint64(busy[j, 6])
         code = codes[m]
-        if busy[j, 6]:  # an attempt that is only counted
+        if busy[j, 5]:  # an attempt that is only counted
             column = ((lay.attempts + a) << 20) | code
             dated = t_pieces[n_beh + a] > 1
             for c in range(events):

@@ -540,7 +540,7 @@ def run_chunk(tables, household, matrix, citizen_id, household_id, sex, age, reg
     ev_t_owner = np.empty(256)
     ev_d_owner = np.empty((256, 4), np.int64)
     per_member = T.beh_rate.shape[0] * (1 + T.false_camera.shape[0]) + T.svc_rate.shape[0]
-    busy_owner = np.empty((MAX_MEMBERS * per_member, 8), np.int64)
+    busy_owner = np.empty((MAX_MEMBERS * per_member, 7), np.int64)
     popped_owner = np.empty(5, np.int64)
     means_owner = source_means(T)
     owners = (area_owner, ev_t_owner, ev_d_owner, busy_owner, popped_owner, means_owner)
@@ -565,7 +565,8 @@ def run_chunk(tables, household, matrix, citizen_id, household_id, sex, age, reg
             add_to_groups(people, T.group_offsets, H.codes[m], 1)
         n_busy, need = _count_sources(T, means, first, k, citizen_id, sex, age, urban, area,
                                       income, busy)
-        ev_t, ev_d, n_ev = _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, means)
+        ev_t, ev_d, n_ev = _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area,
+                                            means[4])
         _replay(T, H, ev_t, ev_d, n_ev, area, popped)
         _finish_household(H)
         first += k

@@ -102,14 +102,13 @@ def daily_table(
             for _ in values]
     values = [v for vs in groups.values for v in vs]
     # score bins nobody reached hold no count: quantiles over the others are the same
+    # (with none reached, one empty bin: no population, every quantile NaN)
     bins = np.flatnonzero(used[layout.hist:layout.grades])
-    hist = np.stack([column(layout.hist + b) for b in bins], axis=1) if bins.size else (
-        np.zeros((days * n_groups, 1), np.int64))
-    population = hist.sum(axis=1)
-    bin_high = np.append(bin_low[1:], ceiling + 1)
     if not bins.size:
         bins = np.zeros(1, np.int64)
-    flat_score_sum = column(layout.score_sum)
+    hist = np.stack([column(layout.hist + b) for b in bins], axis=1)
+    population = hist.sum(axis=1)
+    bin_high = np.append(bin_low[1:], ceiling + 1)
     columns: dict[str, object] = {
         "day": day.astype(np.int32),
         "date": pa.array([start + dt.timedelta(days=int(d)) for d in range(days)]).take(
@@ -117,8 +116,8 @@ def daily_table(
         "dimension": pa.array(np.tile(dims, days)).dictionary_encode(),
         "group": pa.array(np.tile(values, days)).dictionary_encode(),
         "population": population,
-        "score_mean": np.where(population > 0, flat_score_sum / np.maximum(population, 1),
-                               np.nan),
+        "score_mean": np.where(population > 0, column(layout.score_sum) / np.maximum(
+            population, 1), np.nan),
     }
     quantiles = _quantiles(hist, bin_low[bins], bin_high[bins])
     for j, q in enumerate(QUANTILES):

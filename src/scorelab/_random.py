@@ -66,7 +66,18 @@ def subject_key(stream_hash: uint64, subject: int) -> uint64:
 @njit(inline="always")
 def uniform_from(subject_hash: uint64, counter: int) -> float:
     """:func:`uniform` from a :func:`subject_key`: the same float, a third of the work."""
-    bits = _mix(uint64(subject_hash) ^ (uint64(counter) * _GOLDEN + _M2))
+    return to_unit(draw_bits(subject_hash, counter))
+
+
+@njit(inline="always")
+def draw_bits(subject_hash: uint64, counter: int) -> uint64:
+    """The 64 bits behind :func:`uniform_from` (a loop of only these vectorises)."""
+    return _mix(uint64(subject_hash) ^ (uint64(counter) * _GOLDEN + _M2))
+
+
+@njit(inline="always")
+def to_unit(bits: uint64) -> float:
+    """64 random bits as :func:`uniform` makes them a float in (0, 1)."""
     return (float(bits >> uint64(11)) + 0.5) * _TO_UNIT
 
 

@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 from numba import njit
+from numba.cpython.unsafe.numbers import trailing_zeros
 
 from scorelab import _random as rnd
 from scorelab.engine._state import (
@@ -116,68 +117,208 @@ def _table_count(terms, u):
     return k
 
 
+# columns of a source slot (see source_slots)
+S_KIND, S_ARG, S_STREAM, S_YOUNGEST, S_OLDEST, S_ROW, S_BY_CLASS, S_HEAD_ONLY = range(8)
+
+
 @njit(cache=True)
-def _count_sources(T, means, first, k, cid, sex, age, urban, area, income, busy):
-    """Count every event source of the household; list the ones that have events.
+def source_slots(T, means):
+    """Every source a member may have, in listing order, and the draw its count must pass.
+
+    Returns ``slot`` (S, 8) int64 rows (columns ``S_*``: kind, argument, stream,
+    youngest and oldest age, row of the source's mean in ``flat`` and of its
+    CDF table (plus the rate class where ``S_BY_CLASS`` is 1; -1 for false
+    records, which have neither), head of household only), in the order
+    :func:`_count_sources` lists sources (behaviour, its false-record sensors,
+    then services); ``zero`` (S, Z), the zero levels of :func:`_zero_level`: by
+    rate class (acts), by ``area * 4 + female * 2 + aged 60+`` (false records),
+    or in column 0 (services); and ``flat`` (2, rows): the means and chances of
+    none of acts by (behaviour, rate class), then of services.
+    """
+    beh_mean, beh_p0, svc_mean, svc_p0 = means[0], means[1], means[2], means[3]
+    n_beh, n_svc = beh_mean.shape[0], svc_mean.shape[0]
+    false_sensors, false_rate, false_camera = T.false_sensors, T.false_rate, T.false_camera
+    n_false = 0
+    for b in range(n_beh):
+        for s in false_sensors[b]:
+            n_false += s >= 0
+    n_area = false_rate.shape[2]
+    slot = np.empty((n_beh + n_false + n_svc, 8), np.int64)
+    zero = np.full((slot.shape[0], max(N_CLASSES, 4 * n_area)), NEVER)
+    flat = np.empty((2, n_beh * N_CLASSES + n_svc))
+    flat[0, : n_beh * N_CLASSES] = beh_mean.ravel()
+    flat[1, : n_beh * N_CLASSES] = beh_p0.ravel()
+    flat[0, n_beh * N_CLASSES:] = svc_mean
+    flat[1, n_beh * N_CLASSES:] = svc_p0
+    days = float(T.days)
+    j = 0
+    for b in range(n_beh):
+        _set_slot(slot[j], ACT, b, rnd.ACT_TIME + b, T.beh_min_age[b], T.beh_max_age[b],
+                  b * N_CLASSES, 1, 0)
+        for cls in range(N_CLASSES):
+            zero[j, cls] = _zero_level(beh_mean[b, cls], beh_p0[b, cls])
+        j += 1
+        for s in false_sensors[b]:
+            if s < 0:
+                break
+            _set_slot(slot[j], FALSE, b * 16 + s, rnd.FALSE_TIME + b * 16 + s, T.beh_min_age[b],
+                      T.beh_max_age[b], -1, 0, 0)
+            for place in range(4 * n_area):
+                rate = false_rate[b, s, place // 4]
+                if false_camera[s]:  # as in _count_sources, operation for operation
+                    rate *= T.false_female if (place >> 1) & 1 == 1 else 1.0
+                    rate *= T.false_elderly if place & 1 == 1 else 1.0
+                    rate /= T.false_norm
+                zero[j, place] = _zero_level(rate * days, -1.0) if rate > 0.0 else NEVER
+            j += 1
+    for v in range(n_svc):
+        _set_slot(slot[j], ATTEMPT, v, rnd.ATTEMPT_TIME + v, T.svc_min_age[v], T.svc_max_age[v],
+                  n_beh * N_CLASSES + v, 0, T.svc_head_only[v])
+        zero[j, 0] = _zero_level(svc_mean[v], svc_p0[v])
+        j += 1
+    return slot, zero, flat
+
+
+@njit(cache=True, inline="always")
+def _set_slot(row, kind, argument, stream, youngest, oldest, table_row, by_class, head_only):
+    row[S_KIND], row[S_ARG], row[S_STREAM] = kind, argument, stream
+    row[S_YOUNGEST], row[S_OLDEST] = youngest, oldest
+    row[S_ROW], row[S_BY_CLASS], row[S_HEAD_ONLY] = table_row, by_class, head_only
+
+
+@njit(cache=True)
+def _zero_level(mean, p0):
+    """The draw's 53 bits at or below which a source of this mean surely has no event.
+
+    A tabled count is 0 exactly when its uniform is at most ``p0``; an untabled
+    one (``p0`` negative) when it is at most ``SURELY_NONE - mean``. A uniform
+    made of bits ``x`` is at most ``(x + 1) / 2**53``, so that above ``level``
+    means ``x`` above ``level * 2**53 - 1``: the returned level is lower still.
+    """
+    if mean <= 0.0:
+        return NEVER
+    if mean > 100.0:
+        return -1
+    level = p0 if p0 >= 0.0 else SURELY_NONE - mean
+    return np.int64(math.floor(level * 2.0**53)) - 2
+
+
+NEVER = 1 << 53  # a zero level that no draw's 53 bits exceed
+CANDIDATE_BLOCK = 512  # citizens per block of busy_candidates: its scratch stays in L1
+
+
+@njit(cache=True)
+def busy_candidates(slot, zero, stream_keys, cid, sex, age, urban, area, income, mask):
+    """Mark in ``mask`` (n, words) each citizen's sources that may have events.
+
+    A source's count uniform (the same draw :func:`_source` makes) against its
+    zero level, and its age range. Every source with an event is marked (some
+    without one may be too); :func:`_count_sources` then visits only the marked
+    ones, about one in five under the shipped policies. Slot by slot over blocks
+    of citizens, in loops without branches: the hashing loop vectorises.
+    """
+    n_slots = slot.shape[0]
+    n = cid.shape[0]
+    bits = np.empty(CANDIDATE_BLOCK, np.uint64)
+    hits = np.empty((n_slots, CANDIDATE_BLOCK), np.uint8)
+    column = np.empty((3, CANDIDATE_BLOCK), np.int64)  # by slot kind: rate class, place, 0
+    column[ATTEMPT] = 0
+    for start in range(0, n, CANDIDATE_BLOCK):
+        size = min(CANDIDATE_BLOCK, n - start)
+        for i in range(size):
+            c = start + i
+            elderly = 1 if age[c] >= 60 else 0
+            column[ACT, i] = rate_class(sex[c], urban[c], elderly, income[c])
+            column[FALSE, i] = area[c] * 4 + sex[c] * 2 + elderly
+        for j in range(n_slots):
+            stream_hash = stream_keys[slot[j, S_STREAM]]
+            youngest, oldest = slot[j, S_YOUNGEST], slot[j, S_OLDEST]
+            for i in range(size):
+                bits[i] = rnd.draw_bits(rnd.subject_key(stream_hash, cid[start + i]),
+                                        COUNT_COUNTER)
+            levels, which = zero[j], column[slot[j, S_KIND]]
+            for i in range(size):
+                c = start + i
+                hits[j, i] = ((np.int64(bits[i] >> np.uint64(11)) > levels[which[i]])
+                              & (age[c] >= youngest) & (age[c] <= oldest))
+        for i in range(size):
+            for word in range(mask.shape[1]):
+                marked = np.uint64(0)
+                for j in range(64 * word, min(n_slots, 64 * word + 64)):
+                    marked |= np.uint64(hits[j, i]) << np.uint64(j & 63)
+                mask[start + i, word] = marked
+
+
+@njit(cache=True)
+def _count_sources(T, means, first, k, cid, sex, age, urban, area, income, busy, slots, mask):
+    """Count the household's marked event sources; list the ones that have events.
 
     A source is one member's behaviour, false-record stream or service. Its
     count is a Poisson draw keyed by its subject key (the hash of its stream and
     citizen, from which each of its draws is one mix), read off the chunk's CDF
-    table where it has one. Sources come in a fixed order (member, then
-    behaviour with its false-record sensors, then services), which fixes the
-    order of the generated events.
+    table where it has one. Only the sources :func:`busy_candidates` marked are
+    visited, with every original test, so the result is what visiting all of
+    them would give. Sources come in a fixed order (member, then behaviour with
+    its false-record sensors, then services: the order of the slots), which
+    fixes the order of the generated events.
 
-    ``busy`` gets one row per source with events, in that order: (kind, member,
+    ``slots`` is the ``(slot, flat)`` pair of :func:`source_slots`. ``busy``
+    gets one row per source with events, in that order: (kind, member,
     argument, citizen id, events, counted-only flag (set later), subject key as
-    int64 bits). Every source's row is written and the fill level moves only for
-    the busy ones, so that the loop has no branch on the count. Returns the rows
-    and the events.
+    int64 bits). Returns the rows and the events.
     """
-    beh_mean, beh_p0, svc_mean, svc_p0, stream_keys, cdf = means
-    n_beh = beh_mean.shape[0]
-    beh_min_age, beh_max_age = T.beh_min_age, T.beh_max_age
-    false_sensors, false_rate, false_camera = T.false_sensors, T.false_rate, T.false_camera
-    false_female, false_elderly, false_norm = T.false_female, T.false_elderly, T.false_norm
-    svc_min_age, svc_max_age, svc_head_only = T.svc_min_age, T.svc_max_age, T.svc_head_only
-    days = float(T.days)
+    slot, flat = slots
+    stream_keys, cdf = means[4], means[5]
+    beh_mean, beh_min_age, beh_max_age = means[0], T.beh_min_age, T.beh_max_age
     n = 0
     need = 0
     for m in range(k):
         i = first + m
         elderly = age[i] >= 60
         cls = rate_class(sex[i], urban[i], 1 if elderly else 0, income[i])
-        for b in range(n_beh):
-            mean = beh_mean[b, cls]
-            if mean <= 0.0 or age[i] < beh_min_age[b] or age[i] > beh_max_age[b]:
-                continue
-            n, need = _source(busy, n, need, ACT, m, b, cid[i], stream_keys[rnd.ACT_TIME + b],
-                              cdf, b * N_CLASSES + cls if mean <= 100.0 else -1, mean,
-                              beh_p0[b, cls])
-            for slot in range(false_sensors.shape[1]):
-                s = false_sensors[b, slot]
-                if s < 0:
-                    break
-                rate = false_rate[b, s, area[i]]
-                if rate <= 0.0:
+        for word in range(mask.shape[1]):
+            bits = mask[i, word]
+            while bits != 0:
+                j = word * 64 + trailing_zeros(bits)
+                bits &= bits - np.uint64(1)
+                kind = slot[j, S_KIND]
+                if kind == FALSE:  # rare: a false record's count is almost always 0
+                    n, need = _false_source(T, busy, n, need, m, slot[j, S_ARG], cid[i],
+                                            stream_keys[slot[j, S_STREAM]], sex[i], age[i],
+                                            area[i], cls, beh_mean, beh_min_age, beh_max_age,
+                                            cdf)
                     continue
-                if false_camera[s]:
-                    rate *= false_female if sex[i] == 1 else 1.0
-                    rate *= false_elderly if elderly else 1.0
-                    rate /= false_norm
-                # no table: these counts are almost always 0, found without exp
-                n, need = _source(busy, n, need, FALSE, m, b * 16 + s, cid[i],
-                                  stream_keys[rnd.FALSE_TIME + b * 16 + s], cdf, -1, rate * days,
-                                  -1.0)
-        for v in range(svc_mean.shape[0]):
-            mean = svc_mean[v]
-            if mean <= 0.0 or age[i] < svc_min_age[v] or age[i] > svc_max_age[v]:
-                continue
-            if svc_head_only[v] and m != 0:
-                continue
-            n, need = _source(busy, n, need, ATTEMPT, m, v, cid[i],
-                              stream_keys[rnd.ATTEMPT_TIME + v], cdf,
-                              n_beh * N_CLASSES + v if mean <= 100.0 else -1, mean, svc_p0[v])
+                row = slot[j, S_ROW] + cls * slot[j, S_BY_CLASS]
+                mean = flat[0, row]
+                if (mean <= 0.0 or age[i] < slot[j, S_YOUNGEST] or age[i] > slot[j, S_OLDEST]
+                        or (slot[j, S_HEAD_ONLY] and m != 0)):
+                    continue
+                n, need = _source(busy, n, need, kind, m, slot[j, S_ARG], cid[i],
+                                  stream_keys[slot[j, S_STREAM]], cdf,
+                                  row if mean <= 100.0 else -1, mean, flat[1, row])
     return n, need
+
+
+@njit(cache=True)
+def _false_source(T, busy, n, need, m, a, cid, stream_hash, sex, age, area, cls, beh_mean,
+                  beh_min_age, beh_max_age, cdf):
+    """Count one false-record stream (behaviour ``a // 16``, sensor ``a % 16``) of a member.
+
+    Only while the behaviour itself is a source of theirs; no table: these
+    counts are almost always 0, found without ``exp``.
+    """
+    b, s = a // 16, a % 16
+    if beh_mean[b, cls] <= 0.0 or age < beh_min_age[b] or age > beh_max_age[b]:
+        return n, need
+    rate = T.false_rate[b, s, area]
+    if rate <= 0.0:
+        return n, need
+    if T.false_camera[s]:
+        rate *= T.false_female if sex == 1 else 1.0
+        rate *= T.false_elderly if age >= 60 else 1.0
+        rate /= T.false_norm
+    return _source(busy, n, need, FALSE, m, a, cid, stream_hash, cdf, -1, rate * float(T.days),
+                   -1.0)
 
 
 @njit(cache=True, inline="always")

@@ -30,7 +30,9 @@ from scorelab.engine._events import (
     _count_sources,
     _detecting_sensor,
     _generate_events,
+    busy_candidates,
     source_means,
+    source_slots,
 )
 from scorelab.engine._household import Household, pack_household
 from scorelab.engine._state import (
@@ -543,7 +545,13 @@ def run_chunk(tables, household, matrix, citizen_id, household_id, sex, age, reg
     busy_owner = np.empty((MAX_MEMBERS * per_member, 7), np.int64)
     popped_owner = np.empty(5, np.int64)
     means_owner = source_means(T)
-    owners = (area_owner, ev_t_owner, ev_d_owner, busy_owner, popped_owner, means_owner)
+    slot_owner, zero_owner, flat_owner = source_slots(T, means_owner)
+    mask_owner = np.zeros((n, (slot_owner.shape[0] + 63) // 64), np.uint64)
+    busy_candidates(slot_owner, zero_owner, means_owner[4], citizen_id, sex, age, urban,
+                    area_owner, income, mask_owner)
+    owners = (area_owner, ev_t_owner, ev_d_owner, busy_owner, popped_owner, means_owner,
+              slot_owner, mask_owner, flat_owner)
+    slots, mask = (unowned(slot_owner), unowned(flat_owner)), unowned(mask_owner)
     area, ev_t, ev_d = unowned(area_owner), unowned(ev_t_owner), unowned(ev_d_owner)
     busy, popped = unowned(busy_owner), unowned(popped_owner)
     means = (unowned(means_owner[0]), unowned(means_owner[1]), unowned(means_owner[2]),
@@ -564,7 +572,7 @@ def run_chunk(tables, household, matrix, citizen_id, household_id, sex, age, reg
         for m in range(k):
             add_to_groups(people, T.group_offsets, H.codes[m], 1)
         n_busy, need = _count_sources(T, means, first, k, citizen_id, sex, age, urban, area,
-                                      income, busy)
+                                      income, busy, slots, mask)
         ev_t, ev_d, n_ev = _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area,
                                             means[4])
         _replay(T, H, ev_t, ev_d, n_ev, area, popped)

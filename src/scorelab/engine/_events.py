@@ -367,7 +367,7 @@ def _poisson_count(key, mean, p0, first_u):
 
 
 @njit(cache=True)
-def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys):
+def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys, tally):
     """Draw every source's events over the run; returns the (maybe regrown) arrays and count.
 
     Each source (a behaviour, a false-record stream, a service, of one member)
@@ -383,6 +383,7 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys):
 
     ``busy`` lists the sources with events and ``need`` counts their events
     (see :func:`_count_sources`); ``stream_keys`` are the chunk's stream keys.
+    Counted events go to the day tallies ``tally`` (see :func:`_tally`).
     """
     days = float(T.days)
     svc_free, beh_inert, detect, sensors = T.svc_free, T.beh_inert, T.beh_detect, T.beh_sensor
@@ -399,7 +400,7 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys):
         kind, m, a = busy[j, 0], busy[j, 1], busy[j, 2]
         busy[j, 5] = kind == ATTEMPT and (svc_free[a] or (
             quiet and plainly_allowed(T, H, m, a)))
-    reserve_log(H, 4 * need)
+    reserve_log(H, 4 * need)  # room for every entry, should the tallies be full
     log_key, log_amt, cnt, codes, cit = H.log_key, H.log_amt, H.cnt, H.codes, H.cit
     lay = T.layout
     t_start, t_share, t_pieces = T.time_start, T.time_share, T.time_pieces
@@ -418,19 +419,15 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys):
                 u = rnd.uniform_from(key, c)
                 time = event_time(t_start, t_share, t_pieces, n_beh + a, u, days) if dated else (
                     days * u)
-                log_key[i] = (int(time) << 40) | column
-                log_amt[i] = 1
-                i += 1
+                i = _tally(tally, int(time), column, log_key, log_amt, i)
         elif kind == FALSE and beh_inert[a // 16]:
             b, sensor = a // 16, a % 16
             keys = (lay.records_by_behaviour + b, lay.records_by_sensor + sensor,
                     lay.wrongful_by_sensor + sensor, lay.wrongful_by_behaviour + b)
             for c in range(events):
-                day = int(days * rnd.uniform_from(key, c)) << 40
+                day = int(days * rnd.uniform_from(key, c))
                 for col in keys:
-                    log_key[i] = day | (col << 20) | code
-                    log_amt[i] = 1
-                    i += 1
+                    i = _tally(tally, day, (col << 20) | code, log_key, log_amt, i)
             cit[first + m, CIT_RECORDS] += events
             cit[first + m, CIT_WRONGFUL] += events
         elif kind == ACT and beh_inert[a]:
@@ -443,20 +440,16 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys):
             for c in range(events):
                 u = rnd.uniform_from(key, c)
                 day = int(event_time(t_start, t_share, t_pieces, a, u, days) if dated else (
-                    days * u)) << 40
-                log_key[i] = day | act_key
-                log_amt[i] = 1
-                i += 1
+                    days * u))
+                i = _tally(tally, day, act_key, log_key, log_amt, i)
                 for slot in range(sensors.shape[1]):  # the first sensor that records it
                     s = sensors[a, slot]
                     if s < 0:
                         break
                     if rnd.uniform_from(detect_key, c * 16 + slot) < detect[a, slot, where]:
-                        log_key[i] = day | by_behaviour
-                        log_key[i + 1] = day | ((lay.records_by_sensor + s) << 20) | code
-                        log_amt[i] = 1
-                        log_amt[i + 1] = 1
-                        i += 2
+                        i = _tally(tally, day, by_behaviour, log_key, log_amt, i)
+                        i = _tally(tally, day, ((lay.records_by_sensor + s) << 20) | code,
+                                   log_key, log_amt, i)
                         recorded += 1
                         break
             cit[first + m, CIT_ACTS] += events
@@ -482,6 +475,28 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys):
                 n += 1
     cnt[LOG] = i
     return ev_t, ev_d, n
+
+
+@njit(cache=True, inline="always")
+def _tally(tally, day, column_code, log_key, log_amt, i):
+    """Count one event of a column and group code on ``day``; returns the log's new fill level.
+
+    ``tally`` is a pair: ``(days + 1, capacity)`` entries, row by day, holding
+    the column and group code of each event counted once (most events), and
+    the fill level of each row, then their sum. Appended by day, they need no
+    sort before :func:`~scorelab.engine._state.flush_tally` adds them up. A
+    full row sends the event to the household's log (entry ``i``) instead.
+    """
+    entries, fill = tally
+    at = fill[day]
+    if at < entries.shape[1]:
+        entries[day, at] = column_code
+        fill[day] = at + 1
+        fill[-1] += 1
+        return i
+    log_key[i] = (day << 40) | column_code
+    log_amt[i] = 1
+    return i + 1
 
 
 @njit(cache=True)

@@ -103,6 +103,7 @@ from scorelab.engine._state import (
     denied,
     enter_list,
     flush,
+    flush_tally,
     group_code,
     grow_rows,
     impose_grade,
@@ -117,6 +118,7 @@ from scorelab.engine._tables import Tables
 from scorelab.policy._condition_vm import STACK_SIZE
 
 MAX_MEMBERS = 16
+TALLY_ENTRIES = 1 << 21  # day tallies of counted events: 16 MB, emptied when half full
 
 
 @njit(cache=True)
@@ -544,16 +546,19 @@ def run_chunk(tables, household, matrix, citizen_id, household_id, sex, age, reg
     per_member = T.beh_rate.shape[0] * (1 + T.false_camera.shape[0]) + T.svc_rate.shape[0]
     busy_owner = np.empty((MAX_MEMBERS * per_member, 7), np.int64)
     popped_owner = np.empty(5, np.int64)
+    tally_owner = (np.empty((T.days + 1, max(64, TALLY_ENTRIES // (T.days + 1))), np.int64),
+                   np.zeros(T.days + 2, np.int64))
     means_owner = source_means(T)
     slot_owner, zero_owner, flat_owner = source_slots(T, means_owner)
     mask_owner = np.zeros((n, (slot_owner.shape[0] + 63) // 64), np.uint64)
     busy_candidates(slot_owner, zero_owner, means_owner[4], citizen_id, sex, age, urban,
                     area_owner, income, mask_owner)
     owners = (area_owner, ev_t_owner, ev_d_owner, busy_owner, popped_owner, means_owner,
-              slot_owner, mask_owner, flat_owner)
+              slot_owner, mask_owner, flat_owner, tally_owner)
     slots, mask = (unowned(slot_owner), unowned(flat_owner)), unowned(mask_owner)
     area, ev_t, ev_d = unowned(area_owner), unowned(ev_t_owner), unowned(ev_d_owner)
     busy, popped = unowned(busy_owner), unowned(popped_owner)
+    tally = (unowned(tally_owner[0]), unowned(tally_owner[1]))
     means = (unowned(means_owner[0]), unowned(means_owner[1]), unowned(means_owner[2]),
              unowned(means_owner[3]), unowned(means_owner[4]), unowned(means_owner[5]))
     people = np.zeros(T.n_groups, np.int64)  # citizens per group
@@ -574,7 +579,7 @@ def run_chunk(tables, household, matrix, citizen_id, household_id, sex, age, reg
         n_busy, need = _count_sources(T, means, first, k, citizen_id, sex, age, urban, area,
                                       income, busy, slots, mask)
         ev_t, ev_d, n_ev = _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area,
-                                            means[4])
+                                            means[4], tally)
         _replay(T, H, ev_t, ev_d, n_ev, area, popped)
         _finish_household(H)
         first += k
@@ -583,6 +588,8 @@ def run_chunk(tables, household, matrix, citizen_id, household_id, sex, age, reg
                 sorted_key = np.empty(H.log_key.shape[0], np.int64)
                 sorted_amt = np.empty(H.log_key.shape[0], np.int64)
             flush(H, matrix, touched, T.group_offsets, sorted_key, sorted_amt, per_day)
+        if tally[1][-1] >= TALLY_ENTRIES // 2 or first >= n:
+            flush_tally(tally, matrix, touched, T.group_offsets)
     # everyone starts at the same score, band and bin: day 0's levels, group by group
     for col, amount in ((T.layout.hist + T.score_bin[T.start - T.floor], 1),
                         (T.layout.grades + band(T.grade_min, T.start), 1),

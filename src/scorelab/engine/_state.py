@@ -137,6 +137,24 @@ def flush(H, matrix, touched, offsets, sorted_key, sorted_amt, per_day):
     H.cnt[LOG] = 0
 
 
+@njit(cache=True)
+def flush_tally(tally, matrix, touched, offsets):
+    """Add the day tallies of :func:`~scorelab.engine._events._tally` to ``matrix``, and empty them.
+
+    Each row is one day's events in arrival order, already apart from the other
+    days: added as they lie, a day's slab of the matrix stays in cache.
+    """
+    entries, fill = tally
+    for day in range(entries.shape[0]):
+        slab = matrix[day]
+        for at in range(fill[day]):
+            key = entries[day, at]
+            column = key >> 20
+            add_to_groups(slab[column], offsets, key, 1)
+            touched[column] = True
+    fill[:] = 0
+
+
 @njit(cache=True, inline="always")
 def add_to_groups(row, offsets, code, amount):
     """Add ``amount`` to every group of ``row`` that a group code (low 20 bits) belongs to."""

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from numba import njit
 
 from scorelab.engine._events import _tally
-from scorelab.engine._state import add_to_groups, flush_tally, group_code
+from scorelab.engine._state import add_to_groups, flush_tally, group_cells, group_code
 
 OFFSETS = np.array([0, 1, 3, 9, 40, 42, 52])  # the default world's seven group dimensions:
 # all, sex (2), age band (6), region (31), urban (2), income decile (10), occupation (9)
@@ -26,8 +26,8 @@ def _tally_all(days, columns, codes, capacity, offsets):
     touched = np.zeros(WIDTH, np.bool_)
     logged = 0
     for e in range(days.shape[0]):
-        key = (columns[e] << 20) | codes[e]
-        logged = _tally(tally, days[e], key, log_key, log_amt, logged)
+        logged = _tally(tally, days[e], columns[e], codes[e], group_cells(offsets, codes[e]),
+                        log_key, log_amt, logged)
         add_to_groups(direct[days[e], columns[e]], offsets, codes[e], 1)
     in_tally = tally[1][-1]
     flush_tally(tally, tallied, touched, offsets)

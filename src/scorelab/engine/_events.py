@@ -26,9 +26,11 @@ from scorelab.engine._state import (
     CIT_RECORDS,
     CIT_WRONGFUL,
     FALSE,
+    CELL_BITS,
     HEAP,
     LOG,
     count,
+    group_cells,
     plainly_allowed,
     reserve_log,
 )
@@ -406,20 +408,22 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys, ta
     t_start, t_share, t_pieces = T.time_start, T.time_share, T.time_pieces
     n_beh = beh_inert.shape[0]
     first = H.first
+    offsets = T.group_offsets
     i = cnt[LOG]
     n = 0
     for j in range(n_busy):
         kind, m, a, cid, events = busy[j, 0], busy[j, 1], busy[j, 2], busy[j, 3], busy[j, 4]
         key = np.uint64(busy[j, 6])
         code = codes[m]
+        cells = group_cells(offsets, code)
         if busy[j, 5]:  # an attempt that is only counted
-            column = ((lay.attempts + a) << 20) | code
+            column = lay.attempts + a
             dated = t_pieces[n_beh + a] > 1
             for c in range(events):
                 u = rnd.uniform_from(key, c)
                 time = event_time(t_start, t_share, t_pieces, n_beh + a, u, days) if dated else (
                     days * u)
-                i = _tally(tally, int(time), column, log_key, log_amt, i)
+                i = _tally(tally, int(time), column, code, cells, log_key, log_amt, i)
         elif kind == FALSE and beh_inert[a // 16]:
             b, sensor = a // 16, a % 16
             keys = (lay.records_by_behaviour + b, lay.records_by_sensor + sensor,
@@ -427,13 +431,11 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys, ta
             for c in range(events):
                 day = int(days * rnd.uniform_from(key, c))
                 for col in keys:
-                    i = _tally(tally, day, (col << 20) | code, log_key, log_amt, i)
+                    i = _tally(tally, day, col, code, cells, log_key, log_amt, i)
             cit[first + m, CIT_RECORDS] += events
             cit[first + m, CIT_WRONGFUL] += events
         elif kind == ACT and beh_inert[a]:
             where = area[first + m]
-            act_key = ((lay.acts + a) << 20) | code
-            by_behaviour = ((lay.records_by_behaviour + a) << 20) | code
             recorded = 0
             dated = t_pieces[a] > 1
             detect_key = rnd.subject_key(stream_keys[rnd.DETECT + a], cid)
@@ -441,15 +443,16 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys, ta
                 u = rnd.uniform_from(key, c)
                 day = int(event_time(t_start, t_share, t_pieces, a, u, days) if dated else (
                     days * u))
-                i = _tally(tally, day, act_key, log_key, log_amt, i)
+                i = _tally(tally, day, lay.acts + a, code, cells, log_key, log_amt, i)
                 for slot in range(sensors.shape[1]):  # the first sensor that records it
                     s = sensors[a, slot]
                     if s < 0:
                         break
                     if rnd.uniform_from(detect_key, c * 16 + slot) < detect[a, slot, where]:
-                        i = _tally(tally, day, by_behaviour, log_key, log_amt, i)
-                        i = _tally(tally, day, ((lay.records_by_sensor + s) << 20) | code,
+                        i = _tally(tally, day, lay.records_by_behaviour + a, code, cells,
                                    log_key, log_amt, i)
+                        i = _tally(tally, day, lay.records_by_sensor + s, code, cells, log_key,
+                                   log_amt, i)
                         recorded += 1
                         break
             cit[first + m, CIT_ACTS] += events
@@ -478,23 +481,24 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys, ta
 
 
 @njit(cache=True, inline="always")
-def _tally(tally, day, column_code, log_key, log_amt, i):
-    """Count one event of a column and group code on ``day``; returns the log's new fill level.
+def _tally(tally, day, column, code, cells, log_key, log_amt, i):
+    """Count one event on ``day`` in ``column`` for a member; returns the log's new fill level.
 
     ``tally`` is a pair: ``(days + 1, capacity)`` entries, row by day, holding
-    the column and group code of each event counted once (most events), and
-    the fill level of each row, then their sum. Appended by day, they need no
-    sort before :func:`~scorelab.engine._state.flush_tally` adds them up. A
-    full row sends the event to the household's log (entry ``i``) instead.
+    the column and the member's :func:`~scorelab.engine._state.group_cells` of
+    each event counted once (most events), and the fill level of each row, then
+    their sum. Appended by day, they need no sort before
+    :func:`~scorelab.engine._state.flush_tally` adds them up. A full row sends
+    the event to the household's log (entry ``i``, with the group ``code``).
     """
     entries, fill = tally
     at = fill[day]
     if at < entries.shape[1]:
-        entries[day, at] = column_code
+        entries[day, at] = (column << CELL_BITS) | cells
         fill[day] = at + 1
         fill[-1] += 1
         return i
-    log_key[i] = (day << 40) | column_code
+    log_key[i] = (day << 40) | (column << 20) | code
     log_amt[i] = 1
     return i + 1
 

@@ -67,9 +67,15 @@ def run(
     days: Annotated[int | None, typer.Option(help="days to simulate")] = None,
     seed: Annotated[int | None, typer.Option(help="random seed")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="run folder to write")] = None,
-    chunk_size: Annotated[int, typer.Option(help="citizens per unit of work")] = 1 << 18,
-    workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
-    ledger_sample: Annotated[float, typer.Option(help="share of citizens in the ledger")] = 1.0,
+    chunk_size: Annotated[int | None, typer.Option(
+        help="citizens per unit of work [default: about 4 chunks per worker, 262,144 to "
+             "1,048,576]")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="local worker processes [default: one per core above 1,000,000 citizens, "
+             "else 1]")] = None,
+    ledger_sample: Annotated[float | None, typer.Option(
+        help="share of citizens in citizens.parquet and ledger.parquet [default: everyone "
+             "up to 1,000,000 citizens, else a share keeping 100,000 to 250,000]")] = None,
     baseline: Annotated[bool, typer.Option(help="also run the same world with no policy")] = False,
     force: Annotated[bool, typer.Option(help="replace a non-empty --out")] = False,
     checkpoint_every: Annotated[int, typer.Option(help="checkpoint after this many chunks")] = 4,

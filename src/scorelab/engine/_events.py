@@ -22,11 +22,11 @@ from scorelab import _random as rnd
 from scorelab.engine._state import (
     ACT,
     ATTEMPT,
+    CELL_BITS,
     CIT_ACTS,
     CIT_RECORDS,
     CIT_WRONGFUL,
     FALSE,
-    CELL_BITS,
     HEAP,
     LOG,
     count,

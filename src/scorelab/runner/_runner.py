@@ -47,6 +47,11 @@ from scorelab.policy._load import LoadedPolicy, load_policy
 from scorelab.policy._schema import Policy
 from scorelab.runner import _checkpoint as checkpoint
 from scorelab.runner._columns import UsedColumns, take_columns
+from scorelab.runner._defaults import (
+    default_chunk_size,
+    default_ledger_sample,
+    default_workers,
+)
 from scorelab.runner._estimate import refuse_if_too_big
 from scorelab.runner._folder import prepare_output, publish, staging_of, write_manifest
 from scorelab.runner._outputs import citizens_table, daily_table, ledger_table
@@ -56,7 +61,6 @@ from scorelab.world._population import BLOCK, PopulationTables, generate, in_sam
 from scorelab.world._population import build_tables as population_tables
 from scorelab.world._scenario import LoadedScenario, load_scenario
 
-DEFAULT_CHUNK = 1 << 18
 DEFAULT_CHECKPOINT_EVERY = 4
 
 
@@ -209,13 +213,13 @@ def _plan(policy: LoadedPolicy, scenario: LoadedScenario, request: dict[str, Any
 
 
 def _check_options(citizens, days, chunk_size, workers, ledger_sample, checkpoint_every):
-    if workers < 1:
+    if workers is not None and workers < 1:
         raise RunRefusedError(f"workers must be at least 1, got {workers}")
-    if chunk_size < 1:
+    if chunk_size is not None and chunk_size < 1:
         raise RunRefusedError(f"chunk_size must be positive, got {chunk_size}")
     if checkpoint_every < 1:
         raise RunRefusedError(f"checkpoint_every must be at least 1, got {checkpoint_every}")
-    if not 0.0 <= ledger_sample <= 1.0:
+    if ledger_sample is not None and not 0.0 <= ledger_sample <= 1.0:
         raise RunRefusedError(f"ledger_sample must lie in [0, 1], got {ledger_sample}")
     for name, value in (("citizens", citizens), ("days", days)):
         if value is not None and value < 1:
@@ -230,9 +234,9 @@ def run(
     days: int | None = None,
     seed: int | np.random.Generator | None = None,
     out: str | Path | None = None,
-    chunk_size: int = DEFAULT_CHUNK,
-    workers: int = 1,
-    ledger_sample: float = 1.0,
+    chunk_size: int | None = None,
+    workers: int | None = None,
+    ledger_sample: float | None = None,
     baseline: bool = False,
     checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY,
     report: bool = True,
@@ -252,11 +256,14 @@ def run(
         days: days to simulate, overriding the scenario's.
         seed: an int or a numpy Generator, overriding the scenario's seed.
         out: the run folder; None writes to a new temporary folder.
-        chunk_size: citizens per unit of work (rounded up to whole blocks of 1,024).
-        workers: local worker processes.
+        chunk_size: citizens per unit of work (rounded up to whole blocks of 1,024);
+            None: about four chunks per worker, between 262,144 and 1,048,576.
+        workers: local worker processes (Ray tasks in flight); None: one per core
+            above 1,000,000 citizens, else 1.
         ledger_sample: share of citizens (a seeded sample) whose rows are kept in
             ``citizens.parquet`` and ``ledger.parquet`` (1.0: everyone); daily aggregates
-            always cover everyone. Whole-country runs need a small sample.
+            always cover everyone. None: everyone up to 1,000,000 citizens, above that
+            a round share keeping 100,000 to 250,000 (0.0001 for the whole country).
         baseline: also simulate the same world and seed with no policy, and write its
             aggregates to ``baseline.parquet`` (to measure deterrence).
         checkpoint_every: save a checkpoint after this many chunks (the engine replays
@@ -286,6 +293,10 @@ def run(
         resolve_scenario(scenario) if scenario is not None else None,
         citizens=citizens, days=days, seed=seed_value)
     meta = loaded_scenario.scenario.scenario
+    workers = options["workers"] = workers or default_workers(meta.citizens)
+    chunk_size = chunk_size or default_chunk_size(meta.citizens, workers)
+    if ledger_sample is None:
+        ledger_sample = default_ledger_sample(meta.citizens)
     request = {
         "scorelab_version": __version__, "citizens": meta.citizens, "days": meta.days,
         "seed": meta.seed, "chunk_size": chunk_size, "ledger_sample": ledger_sample,
@@ -321,6 +332,7 @@ def _resume(out: Path, *, progress: Callable[[int, int], None] | None,
     if request["scorelab_version"] != __version__:
         raise RunRefusedError(f"{out} was started by scorelab {request['scorelab_version']}; "
                               f"this is {__version__}: start the run again")
+    options["workers"] = options["workers"] or default_workers(request["citizens"])
     policy = load_policy(staging / "policy.toml")
     scenario = load_scenario(staging / "scenario.toml", citizens=request["citizens"],
                              days=request["days"], seed=request["seed"])

@@ -8,6 +8,11 @@ numba engine is compiled and cached, so compilation is not timed.
 
     python benchmarks/scaling.py --sizes 1e5 1e6 1e7 1e8 --workers 2
     python benchmarks/scaling.py --sizes 1e7 --workers 1 2     # worker speed-up
+    python benchmarks/scaling.py --sizes 1411778724 --defaults  # the command as a user types it
+
+With ``--defaults`` the command leaves out ``--workers``, ``--chunk-size`` and
+``--ledger-sample``, so that scorelab chooses them from the population
+(``scorelab.runner._defaults``); the table's workers column then says "auto".
 """
 
 from __future__ import annotations
@@ -44,14 +49,16 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def measure(citizens: int, days: int, workers: int, sample: float, policy: str,
-            chunk_size: int = 1 << 18) -> dict:
-    """Run once; return wall seconds and peak tree memory."""
+def measure(citizens: int, days: int, workers: int | None, sample: float | None, policy: str,
+            chunk_size: int | None = 1 << 18) -> dict:
+    """Run once; return wall seconds and peak tree memory (None: the option left out)."""
     with tempfile.TemporaryDirectory() as tmp:
         command = [sys.executable, "-m", "scorelab", "run", policy, "--citizens", str(citizens),
-                   "--days", str(days), "--workers", str(workers), "--ledger-sample",
-                   str(sample), "--chunk-size", str(chunk_size), "--out",
-                   str(Path(tmp) / "run")]
+                   "--days", str(days), "--out", str(Path(tmp) / "run")]
+        for option, value in (("--workers", workers), ("--ledger-sample", sample),
+                              ("--chunk-size", chunk_size)):
+            if value is not None:
+                command += [option, str(value)]
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         peak = 0
@@ -75,7 +82,11 @@ def main() -> None:
     parser.add_argument("--ledger-sample", type=float, default=0.001)
     parser.add_argument("--policy", default=str(ROOT / "policies" / "rongcheng.toml"))
     parser.add_argument("--chunk-size", type=int, default=1 << 18)
+    parser.add_argument("--defaults", action="store_true",
+                        help="leave out --workers, --chunk-size and --ledger-sample")
     args = parser.parse_args()
+    if args.defaults:
+        args.workers, args.ledger_sample, args.chunk_size = [None], None, None
     measure(2048, 30, 1, 1.0, args.policy)  # compile and cache the engine
     print("| citizens | workers | wall (s) | µs per citizen-year | citizen-days/s "
           "| peak memory (GiB) |")
@@ -84,7 +95,7 @@ def main() -> None:
         for workers in args.workers:
             row = measure(int(size), args.days, workers, args.ledger_sample, args.policy,
                           args.chunk_size)
-            print(f"| {row['citizens']:,} | {workers} | {row['wall_s']:.1f} | "
+            print(f"| {row['citizens']:,} | {workers or 'auto'} | {row['wall_s']:.1f} | "
                   f"{row['us_per_citizen_year']:.2f} | {row['citizen_days_per_s']:,.0f} | "
                   f"{row['peak_gib']:.2f} |", flush=True)
 

@@ -30,9 +30,9 @@ def _simulate_remote(job: Any, span: tuple[int, int]) -> tuple:
     return _runner._simulate(span)
 
 
-def ray_results(job: Any, spans: list[tuple[int, int]], workers: int,
+def ray_results(job: Any, spans: list[tuple[int, int]], workers: int | None,
                 address: str | None) -> Iterator[tuple]:
-    """Chunk results from Ray tasks, in chunk order."""
+    """Chunk results from Ray tasks, in chunk order; ``workers`` None: one per cluster CPU."""
     try:
         import ray  # noqa: PLC0415 (optional dependency)
     except ImportError:
@@ -45,6 +45,8 @@ def ray_results(job: Any, spans: list[tuple[int, int]], workers: int,
         else:
             ray.init(address=address, log_to_driver=False, configure_logging=False)
     try:
+        if workers is None:
+            workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
         simulate = ray.remote(_simulate_remote)
         job_ref = ray.put(job)
         pending: deque = deque()

@@ -160,7 +160,8 @@ def plan_chunks(total: int, chunk_size: int) -> list[tuple[int, int]]:
     return [(first, min(size, total - first)) for first in range(0, total, size)]
 
 
-def _results(job: _Job, spans: list[tuple[int, int]], workers: int, backend: str = "local",
+def _results(job: _Job, spans: list[tuple[int, int]], workers: int | None,
+             backend: str = "local",
              ray_address: str | None = None) -> Iterator[tuple]:
     """Chunk results in chunk order; at most ``workers + 1`` chunks are in flight at once."""
     if backend == "ray":
@@ -212,6 +213,13 @@ def _plan(policy: LoadedPolicy, scenario: LoadedScenario, request: dict[str, Any
     return _Plan(policy, scenario, job, groups, census.region_names, spans, request)
 
 
+def _workers(workers: int | None, citizens: int, backend: str) -> int | None:
+    """The worker count to run with: given, or the default (None: every CPU of the Ray cluster)."""
+    if workers is not None or backend == "ray":
+        return workers
+    return default_workers(citizens)
+
+
 def _check_options(citizens, days, chunk_size, workers, ledger_sample, checkpoint_every):
     if workers is not None and workers < 1:
         raise RunRefusedError(f"workers must be at least 1, got {workers}")
@@ -259,7 +267,8 @@ def run(
         chunk_size: citizens per unit of work (rounded up to whole blocks of 1,024);
             None: about four chunks per worker, between 262,144 and 1,048,576.
         workers: local worker processes (Ray tasks in flight); None: one per core
-            above 1,000,000 citizens, else 1.
+            above 1,000,000 citizens, else 1 (Ray: the cluster's CPUs; the manifest
+            then says null).
         ledger_sample: share of citizens (a seeded sample) whose rows are kept in
             ``citizens.parquet`` and ``ledger.parquet`` (1.0: everyone); daily aggregates
             always cover everyone. None: everyone up to 1,000,000 citizens, above that
@@ -293,7 +302,8 @@ def run(
         resolve_scenario(scenario) if scenario is not None else None,
         citizens=citizens, days=days, seed=seed_value)
     meta = loaded_scenario.scenario.scenario
-    workers = options["workers"] = workers or default_workers(meta.citizens)
+    options["workers"] = _workers(workers, meta.citizens, backend)
+    workers = workers or default_workers(meta.citizens)  # for sizing (Ray: this machine's)
     chunk_size = chunk_size or default_chunk_size(meta.citizens, workers)
     if ledger_sample is None:
         ledger_sample = default_ledger_sample(meta.citizens)
@@ -332,7 +342,7 @@ def _resume(out: Path, *, progress: Callable[[int, int], None] | None,
     if request["scorelab_version"] != __version__:
         raise RunRefusedError(f"{out} was started by scorelab {request['scorelab_version']}; "
                               f"this is {__version__}: start the run again")
-    options["workers"] = options["workers"] or default_workers(request["citizens"])
+    options["workers"] = _workers(options["workers"], request["citizens"], options["backend"])
     policy = load_policy(staging / "policy.toml")
     scenario = load_scenario(staging / "scenario.toml", citizens=request["citizens"],
                              days=request["days"], seed=request["seed"])
@@ -340,7 +350,7 @@ def _resume(out: Path, *, progress: Callable[[int, int], None] | None,
                     **options)
 
 
-def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int, backend: str,
+def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int | None, backend: str,
              ray_address: str | None, progress: Callable[[int, int], None] | None) -> RunResult:
     """Simulate the chunks not yet done, checkpointing, then write and publish the folder."""
     clock = time.perf_counter()
@@ -414,7 +424,7 @@ def without_rules(policy: Policy) -> Policy:
                                      "shaming": None})
 
 
-def _manifest(plan: _Plan, *, workers: int, backend: str,
+def _manifest(plan: _Plan, *, workers: int | None, backend: str,
               timings: dict[str, float]) -> dict[str, Any]:
     policy, scenario, request = plan.policy, plan.scenario, plan.request
     meta = scenario.scenario.scenario

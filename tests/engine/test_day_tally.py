@@ -30,7 +30,7 @@ def _tally_all(days, columns, codes, capacity, offsets):
                         log_key, log_amt, logged)
         add_to_groups(direct[days[e], columns[e]], offsets, codes[e], 1)
     in_tally = tally[1][-1]
-    flush_tally(tally, tallied, touched, offsets)
+    flush_tally(tally, tallied, touched)
     for i in range(logged):
         key = log_key[i]
         add_to_groups(tallied[key >> 40, (key >> 20) & 0xFFFFF], offsets, key, log_amt[i])

@@ -44,6 +44,11 @@ SURELY_NONE = 1.0 - 2.0**-51
 # below its uniform (no branch, no division); past the table it is computed in full
 COUNT_TABLE = 16
 
+NEVER = 1 << 53  # a zero level (see _zero_level) that no draw's 53 bits exceed
+CANDIDATE_BLOCK = 512  # citizens per block of busy_candidates: its scratch stays in L1
+# columns of a source slot (see source_slots)
+S_KIND, S_ARG, S_STREAM, S_YOUNGEST, S_OLDEST, S_ROW, S_BY_CLASS, S_HEAD_ONLY = range(8)
+
 
 N_CLASSES = 80  # sex x urban x aged 60+ x income decile: what sets a behaviour's rate
 
@@ -119,10 +124,6 @@ def _table_count(terms, u):
     return k
 
 
-# columns of a source slot (see source_slots)
-S_KIND, S_ARG, S_STREAM, S_YOUNGEST, S_OLDEST, S_ROW, S_BY_CLASS, S_HEAD_ONLY = range(8)
-
-
 @njit(cache=True)
 def source_slots(T, means):
     """Every source a member may have, in listing order, and the draw its count must pass.
@@ -167,7 +168,7 @@ def source_slots(T, means):
                       T.beh_max_age[b], -1, 0, 0)
             for place in range(4 * n_area):
                 rate = false_rate[b, s, place // 4]
-                if false_camera[s]:  # as in _count_sources, operation for operation
+                if false_camera[s]:  # as in _false_source, operation for operation
                     rate *= T.false_female if (place >> 1) & 1 == 1 else 1.0
                     rate *= T.false_elderly if place & 1 == 1 else 1.0
                     rate /= T.false_norm
@@ -203,10 +204,6 @@ def _zero_level(mean, p0):
         return -1
     level = p0 if p0 >= 0.0 else SURELY_NONE - mean
     return np.int64(math.floor(level * 2.0**53)) - 2
-
-
-NEVER = 1 << 53  # a zero level that no draw's 53 bits exceed
-CANDIDATE_BLOCK = 512  # citizens per block of busy_candidates: its scratch stays in L1
 
 
 @njit(cache=True)

@@ -589,7 +589,7 @@ def run_chunk(tables, household, matrix, citizen_id, household_id, sex, age, reg
                 sorted_amt = np.empty(H.log_key.shape[0], np.int64)
             flush(H, matrix, touched, T.group_offsets, sorted_key, sorted_amt, per_day)
         if tally[1][-1] >= TALLY_ENTRIES // 2 or first >= n:
-            flush_tally(tally, matrix, touched, T.group_offsets)
+            flush_tally(tally, matrix, touched)
     # everyone starts at the same score, band and bin: day 0's levels, group by group
     for col, amount in ((T.layout.hist + T.score_bin[T.start - T.floor], 1),
                         (T.layout.grades + band(T.grade_min, T.start), 1),

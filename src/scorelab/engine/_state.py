@@ -139,7 +139,7 @@ def flush(H, matrix, touched, offsets, sorted_key, sorted_amt, per_day):
 
 
 @njit(cache=True)
-def flush_tally(tally, matrix, touched, offsets):
+def flush_tally(tally, matrix, touched):
     """Add the day tallies of :func:`~scorelab.engine._events._tally` to ``matrix``, and empty them.
 
     Each row is one day's events in arrival order, already apart from the other

@@ -130,3 +130,33 @@ def test_the_baseline_shares_the_policy_runs_random_numbers(runs_dir):
     unpunished = baseline["acts_overdue_payment"].to_numpy()
     assert (punished <= unpunished).all()
     assert punished.sum() < unpunished.sum()
+
+
+@pytest.mark.parametrize("run_name", ["rongcheng_run", "court_run"])
+def test_daily_counts_add_up_to_the_citizen_table(run_name: str, request: pytest.FixtureRequest):
+    """Acts, records and wrongful records: by behaviour, by sensor and per citizen, the same totals.
+
+    Counted events (most of them) reach the daily table through the day tallies
+    and replayed ones through the household log; both must add up to the
+    counters of every citizen (the ledger keeps everyone in these runs).
+    """
+    run = request.getfixturevalue(run_name)
+    daily = run.daily
+    everyone = daily.filter(pc.equal(daily["dimension"], daily["dimension"][0]))
+    citizens = run.citizens
+
+    def daily_total(prefix: str, exclude: str = "") -> int:
+        columns = [name for name in everyone.column_names
+                   if name.startswith(prefix) and not (exclude and name.startswith(exclude))]
+        assert columns, prefix
+        return sum(pc.sum(everyone[name]).as_py() or 0 for name in columns)
+
+    acts = pc.sum(citizens["acts"]).as_py()
+    records = pc.sum(citizens["records"]).as_py()
+    wrongful = pc.sum(citizens["wrongful_records"]).as_py()
+    assert records > 0
+    assert daily_total("acts_") == acts
+    assert daily_total("records_by_") == records
+    assert daily_total("records_", exclude="records_by_") == records
+    assert daily_total("wrongful_records_by_") == wrongful
+    assert daily_total("wrongful_records_", exclude="wrongful_records_by_") == wrongful

@@ -442,22 +442,37 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys, ta
             recorded = 0
             dated = t_pieces[a] > 1
             detect_key = rnd.subject_key(stream_keys[rnd.DETECT + a], cid)
+            n_sensors = 0
+            while n_sensors < sensors.shape[1] and sensors[a, n_sensors] >= 0:
+                n_sensors += 1
+            entries, fill = tally
+            act_entry = ((lay.acts + a) << CELL_BITS) | cells
+            record_entry = ((lay.records_by_behaviour + a) << CELL_BITS) | cells
             for c in range(events):
                 u = rnd.uniform_from(key, c)
                 day = int(event_time(t_start, t_share, t_pieces, a, u, days) if dated else (
                     days * u))
+                seen_by = -1  # the first sensor that records it, chosen without a branch
+                for slot in range(n_sensors - 1, -1, -1):
+                    hit = rnd.uniform_from(detect_key, c * 16 + slot) < detect[a, slot, where]
+                    seen_by = sensors[a, slot] if hit else seen_by
+                seen = 1 if seen_by >= 0 else 0
+                recorded += seen
+                at = fill[day]
+                if at + 3 <= entries.shape[1]:  # the act, and its record (kept if seen)
+                    entries[day, at] = act_entry
+                    entries[day, at + 1] = record_entry
+                    entries[day, at + 2] = (((lay.records_by_sensor + max(seen_by, 0))
+                                             << CELL_BITS) | cells)
+                    fill[day] = at + 1 + 2 * seen
+                    fill[-1] += 1 + 2 * seen
+                    continue
                 i = _tally(tally, day, lay.acts + a, code, cells, log_key, log_amt, i)
-                for slot in range(sensors.shape[1]):  # the first sensor that records it
-                    s = sensors[a, slot]
-                    if s < 0:
-                        break
-                    if rnd.uniform_from(detect_key, c * 16 + slot) < detect[a, slot, where]:
-                        i = _tally(tally, day, lay.records_by_behaviour + a, code, cells,
-                                   log_key, log_amt, i)
-                        i = _tally(tally, day, lay.records_by_sensor + s, code, cells, log_key,
-                                   log_amt, i)
-                        recorded += 1
-                        break
+                if seen:
+                    i = _tally(tally, day, lay.records_by_behaviour + a, code, cells, log_key,
+                               log_amt, i)
+                    i = _tally(tally, day, lay.records_by_sensor + seen_by, code, cells,
+                               log_key, log_amt, i)
             cit[first + m, CIT_ACTS] += events
             cit[first + m, CIT_RECORDS] += recorded
         else:

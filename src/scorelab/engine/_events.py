@@ -140,12 +140,12 @@ def source_slots(T, means):
     """
     beh_mean, beh_p0, svc_mean, svc_p0 = means[0], means[1], means[2], means[3]
     n_beh, n_svc = beh_mean.shape[0], svc_mean.shape[0]
-    false_sensors, false_rate, false_camera = T.false_sensors, T.false_rate, T.false_camera
+    false_sensors = T.false_sensors
     n_false = 0
     for b in range(n_beh):
         for s in false_sensors[b]:
             n_false += s >= 0
-    n_area = false_rate.shape[2]
+    n_area = T.false_rate.shape[2]
     slot = np.empty((n_beh + n_false + n_svc, 8), np.int64)
     zero = np.full((slot.shape[0], max(N_CLASSES, 4 * n_area)), NEVER)
     flat = np.empty((2, n_beh * N_CLASSES + n_svc))
@@ -153,7 +153,6 @@ def source_slots(T, means):
     flat[1, : n_beh * N_CLASSES] = beh_p0.ravel()
     flat[0, n_beh * N_CLASSES:] = svc_mean
     flat[1, n_beh * N_CLASSES:] = svc_p0
-    days = float(T.days)
     j = 0
     for b in range(n_beh):
         _set_slot(slot[j], ACT, b, rnd.ACT_TIME + b, T.beh_min_age[b], T.beh_max_age[b],
@@ -167,12 +166,8 @@ def source_slots(T, means):
             _set_slot(slot[j], FALSE, b * 16 + s, rnd.FALSE_TIME + b * 16 + s, T.beh_min_age[b],
                       T.beh_max_age[b], -1, 0, 0)
             for place in range(4 * n_area):
-                rate = false_rate[b, s, place // 4]
-                if false_camera[s]:  # as in _false_source, operation for operation
-                    rate *= T.false_female if (place >> 1) & 1 == 1 else 1.0
-                    rate *= T.false_elderly if place & 1 == 1 else 1.0
-                    rate /= T.false_norm
-                zero[j, place] = _zero_level(rate * days, -1.0) if rate > 0.0 else NEVER
+                mean = _false_mean(T, b, s, place // 4, (place >> 1) & 1 == 1, place & 1 == 1)
+                zero[j, place] = _zero_level(mean, -1.0)
             j += 1
     for v in range(n_svc):
         _set_slot(slot[j], ATTEMPT, v, rnd.ATTEMPT_TIME + v, T.svc_min_age[v], T.svc_max_age[v],
@@ -315,15 +310,27 @@ def _false_source(T, busy, n, need, m, a, cid, stream_hash, sex, age, area, cls,
     b, s = a // 16, a % 16
     if beh_mean[b, cls] <= 0.0 or age < beh_min_age[b] or age > beh_max_age[b]:
         return n, need
+    mean = _false_mean(T, b, s, area, sex == 1, age >= 60)
+    if mean <= 0.0:
+        return n, need
+    return _source(busy, n, need, FALSE, m, a, cid, stream_hash, cdf, -1, mean, -1.0)
+
+
+@njit(cache=True, inline="always")
+def _false_mean(T, b, s, area, female, elderly):
+    """Expected false records of behaviour ``b`` by sensor ``s`` over the run, for one citizen.
+
+    Cameras' false matches lean on women and the old; the mean multiplier keeps
+    their total. 0 where the sensor makes none there.
+    """
     rate = T.false_rate[b, s, area]
     if rate <= 0.0:
-        return n, need
+        return 0.0
     if T.false_camera[s]:
-        rate *= T.false_female if sex == 1 else 1.0
-        rate *= T.false_elderly if age >= 60 else 1.0
+        rate *= T.false_female if female else 1.0
+        rate *= T.false_elderly if elderly else 1.0
         rate /= T.false_norm
-    return _source(busy, n, need, FALSE, m, a, cid, stream_hash, cdf, -1, rate * float(T.days),
-                   -1.0)
+    return rate * float(T.days)
 
 
 @njit(cache=True, inline="always")
@@ -442,37 +449,14 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys, ta
             recorded = 0
             dated = t_pieces[a] > 1
             detect_key = rnd.subject_key(stream_keys[rnd.DETECT + a], cid)
-            n_sensors = 0
-            while n_sensors < sensors.shape[1] and sensors[a, n_sensors] >= 0:
-                n_sensors += 1
-            entries, fill = tally
-            act_entry = ((lay.acts + a) << CELL_BITS) | cells
-            record_entry = ((lay.records_by_behaviour + a) << CELL_BITS) | cells
+            n_sensors = _sensor_count(sensors[a])
             for c in range(events):
                 u = rnd.uniform_from(key, c)
                 day = int(event_time(t_start, t_share, t_pieces, a, u, days) if dated else (
                     days * u))
-                seen_by = -1  # the first sensor that records it, chosen without a branch
-                for slot in range(n_sensors - 1, -1, -1):
-                    hit = rnd.uniform_from(detect_key, c * 16 + slot) < detect[a, slot, where]
-                    seen_by = sensors[a, slot] if hit else seen_by
-                seen = 1 if seen_by >= 0 else 0
-                recorded += seen
-                at = fill[day]
-                if at + 3 <= entries.shape[1]:  # the act, and its record (kept if seen)
-                    entries[day, at] = act_entry
-                    entries[day, at + 1] = record_entry
-                    entries[day, at + 2] = (((lay.records_by_sensor + max(seen_by, 0))
-                                             << CELL_BITS) | cells)
-                    fill[day] = at + 1 + 2 * seen
-                    fill[-1] += 1 + 2 * seen
-                    continue
-                i = _tally(tally, day, lay.acts + a, code, cells, log_key, log_amt, i)
-                if seen:
-                    i = _tally(tally, day, lay.records_by_behaviour + a, code, cells, log_key,
-                               log_amt, i)
-                    i = _tally(tally, day, lay.records_by_sensor + seen_by, code, cells,
-                               log_key, log_amt, i)
+                seen_by = first_sensor(detect_key, c, sensors[a], detect[a, :, where], n_sensors)
+                recorded += seen_by >= 0
+                i = _tally_act(tally, day, lay, a, seen_by, code, cells, log_key, log_amt, i)
             cit[first + m, CIT_ACTS] += events
             cit[first + m, CIT_RECORDS] += recorded
         else:
@@ -521,17 +505,62 @@ def _tally(tally, day, column, code, cells, log_key, log_amt, i):
     return i + 1
 
 
+@njit(cache=True, inline="always")
+def _tally_act(tally, day, lay, b, seen_by, code, cells, log_key, log_amt, i):
+    """Tally a counted act of behaviour ``b`` and, if sensor ``seen_by`` saw it (not -1), a record.
+
+    Act and record go in as one block of three entries, the record's two kept
+    only if seen: no branch on whether it was. Near a full row, one by one.
+    """
+    entries, fill = tally
+    seen = 1 if seen_by >= 0 else 0
+    at = fill[day]
+    if at + 3 <= entries.shape[1]:
+        entries[day, at] = ((lay.acts + b) << CELL_BITS) | cells
+        entries[day, at + 1] = ((lay.records_by_behaviour + b) << CELL_BITS) | cells
+        entries[day, at + 2] = ((lay.records_by_sensor + max(seen_by, 0)) << CELL_BITS) | cells
+        fill[day] = at + 1 + 2 * seen
+        fill[-1] += 1 + 2 * seen
+        return i
+    i = _tally(tally, day, lay.acts + b, code, cells, log_key, log_amt, i)
+    if seen:
+        i = _tally(tally, day, lay.records_by_behaviour + b, code, cells, log_key, log_amt, i)
+        i = _tally(tally, day, lay.records_by_sensor + seen_by, code, cells, log_key, log_amt, i)
+    return i
+
+
+@njit(cache=True, inline="always")
+def _sensor_count(sensors):
+    """How many sensors observe a behaviour (its row of ``T.beh_sensor``, -1 after the last)."""
+    count = 0
+    while count < sensors.shape[0] and sensors[count] >= 0:
+        count += 1
+    return count
+
+
+@njit(cache=True, inline="always")
+def first_sensor(detect_key, c, sensors, chances, n_sensors):
+    """The first sensor (in observation order) that records candidate act ``c``, or -1.
+
+    ``detect_key`` is the act's :func:`~scorelab._random.subject_key` of stream
+    ``DETECT + behaviour``; each sensor draws counter ``c * 16 + slot`` against
+    its chance where the act happens. Every draw is made and the first hit kept
+    without a branch on the draws (they are coin flips, which a branch predicts
+    badly).
+    """
+    seen_by = -1
+    for slot in range(n_sensors - 1, -1, -1):
+        hit = rnd.uniform_from(detect_key, c * 16 + slot) < chances[slot]
+        seen_by = sensors[slot] if hit else seen_by
+    return seen_by
+
+
 @njit(cache=True)
 def _detecting_sensor(T, H, m, b, c, area):
     """The first sensor (in observation order) that records candidate act ``c``, or -1."""
-    for slot in range(T.beh_sensor.shape[1]):
-        s = T.beh_sensor[b, slot]
-        if s < 0:
-            break
-        if rnd.uniform(T.seed, rnd.DETECT + b, H.cids[m], c * 16 + slot) < T.beh_detect[b, slot,
-                                                                                         area]:
-            return s
-    return -1
+    detect_key = rnd.subject_key(rnd.stream_key(T.seed, rnd.DETECT + b), H.cids[m])
+    return first_sensor(detect_key, c, T.beh_sensor[b], T.beh_detect[b, :, area],
+                        _sensor_count(T.beh_sensor[b]))
 
 
 @njit(cache=True)

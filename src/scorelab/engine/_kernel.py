@@ -543,13 +543,12 @@ def run_chunk(tables, household, matrix, citizen_id, household_id, sex, age, reg
     per_day = np.empty(T.days + 2, np.int64)
     ev_t_owner = np.empty(256)
     ev_d_owner = np.empty((256, 4), np.int64)
-    per_member = T.beh_rate.shape[0] * (1 + T.false_camera.shape[0]) + T.svc_rate.shape[0]
-    busy_owner = np.empty((MAX_MEMBERS * per_member, 7), np.int64)
     popped_owner = np.empty(5, np.int64)
     tally_owner = (np.empty((T.days + 1, max(64, TALLY_ENTRIES // (T.days + 1))), np.int64),
                    np.zeros(T.days + 2, np.int64))
     means_owner = source_means(T)
     slot_owner, zero_owner, flat_owner = source_slots(T, means_owner)
+    busy_owner = np.empty((MAX_MEMBERS * slot_owner.shape[0], 7), np.int64)  # a row a source
     mask_owner = np.zeros((n, (slot_owner.shape[0] + 63) // 64), np.uint64)
     busy_candidates(slot_owner, zero_owner, means_owner[4], citizen_id, sex, age, urban,
                     area_owner, income, mask_owner)

@@ -161,8 +161,7 @@ def plan_chunks(total: int, chunk_size: int) -> list[tuple[int, int]]:
 
 
 def _results(job: _Job, spans: list[tuple[int, int]], workers: int | None,
-             backend: str = "local",
-             ray_address: str | None = None) -> Iterator[tuple]:
+             backend: str = "local", ray_address: str | None = None) -> Iterator[tuple]:
     """Chunk results in chunk order; at most ``workers + 1`` chunks are in flight at once."""
     if backend == "ray":
         from scorelab.runner._ray import ray_results  # noqa: PLC0415 (optional dependency)
@@ -303,8 +302,9 @@ def run(
         citizens=citizens, days=days, seed=seed_value)
     meta = loaded_scenario.scenario.scenario
     options["workers"] = _workers(workers, meta.citizens, backend)
-    workers = workers or default_workers(meta.citizens)  # for sizing (Ray: this machine's)
-    chunk_size = chunk_size or default_chunk_size(meta.citizens, workers)
+    # chunks and memory are sized for the workers of this machine when Ray chooses them
+    sizing_workers = options["workers"] or default_workers(meta.citizens)
+    chunk_size = chunk_size or default_chunk_size(meta.citizens, sizing_workers)
     if ledger_sample is None:
         ledger_sample = default_ledger_sample(meta.citizens)
     request = {
@@ -319,7 +319,7 @@ def run(
         out = Path(tempfile.mkdtemp(prefix="scorelab-run-")) / "run"
     out = Path(out)
     refuse_if_too_big(plan.job.tables, citizens=meta.citizens, chunk_size=chunk_size,
-                      workers=workers, baseline=baseline, out=out)
+                      workers=sizing_workers, baseline=baseline, out=out)
     staging = prepare_output(out, force=force)
     (staging / "policy.toml").write_text(loaded_policy.text)
     (staging / "scenario.toml").write_text(loaded_scenario.text)

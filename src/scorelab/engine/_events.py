@@ -218,6 +218,9 @@ def busy_candidates(slot, zero, stream_keys, cid, sex, age, urban, area, income,
     bits = np.empty(CANDIDATE_BLOCK, np.uint64)
     marked = np.empty((mask.shape[1], CANDIDATE_BLOCK), np.uint64)
     rate_classes = np.empty(CANDIDATE_BLOCK, np.int64)
+    lowest = np.empty(n_slots, np.int64)  # each slot's level for everyone
+    for j in range(n_slots):
+        lowest[j] = zero[j].min()
     for start in range(0, n, CANDIDATE_BLOCK):
         size = min(CANDIDATE_BLOCK, n - start)
         marked[:, :size] = 0
@@ -239,7 +242,7 @@ def busy_candidates(slot, zero, stream_keys, cid, sex, age, urban, area, income,
                            & (age[c] >= youngest) & (age[c] <= oldest))
                     word[i] |= np.uint64(hit) << shift
             else:
-                level = levels.min()
+                level = lowest[j]
                 for i in range(size):
                     c = start + i
                     hit = ((np.int64(bits[i] >> np.uint64(11)) > level)

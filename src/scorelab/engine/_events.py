@@ -6,8 +6,9 @@ service they may try. A source draws how many events it has over the run (a
 Poisson count) and a uniform time for each, keyed by (seed, stream, citizen,
 counter), so sources never share draws and results do not depend on chunking.
 Events that cannot change anyone's state (acts of a behaviour the policy
-ignores, attempts at a service it neither bans nor rewards) are counted at once
-and never reach the replay in :mod:`scorelab.engine._kernel`.
+ignores, attempts at a service it neither bans nor rewards, acts that do not
+happen or that nobody sees) are counted at once and never reach the replay in
+:mod:`scorelab.engine._kernel`.
 """
 
 from __future__ import annotations
@@ -392,29 +393,22 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys, ta
     same seed gives common random numbers across policies and parameter values
     (the no-policy baseline, calibration).
 
-    Events that cannot change anyone's state (acts of a behaviour the policy
-    ignores, attempts at a service it neither bans nor rewards) are most events;
-    they are counted here at once, inline, and never enter the replay.
+    Events that cannot change anyone's state are most events; they are counted
+    here at once, inline, and never enter the replay: acts of a behaviour the
+    policy ignores, attempts at a service it neither bans nor rewards, acts
+    whose chance of happening reads no state and that no sensor sees (or that
+    do not happen), and, in a household where nobody's state changes, attempts
+    allowed now (docs/architecture.md, "Acts that change nothing are settled while
+    drawing").
 
     ``busy`` lists the sources with events and ``need`` counts their events
     (see :func:`_count_sources`); ``stream_keys`` are the chunk's stream keys.
     Counted events go to the day tallies ``tally`` (see :func:`_tally`).
     """
-    days = float(T.days)
-    svc_free, beh_inert, detect, sensors = T.svc_free, T.beh_inert, T.beh_detect, T.beh_sensor
-    quiet = H.cnt[HEAP] == 0  # nothing scheduled, and (below) no act or record to replay
     if need == 0:
         return ev_t, ev_d, 0
-    for j in range(n_busy):
-        kind, a = busy[j, 0], busy[j, 2]
-        if (kind == ACT and not beh_inert[a]) or (kind == FALSE and not beh_inert[a // 16]):
-            quiet = False
-    # In a quiet household nobody's state ever changes, so an attempt allowed now
-    # (no sanction, no reward) is allowed all run long: it is counted, not replayed.
-    for j in range(n_busy):
-        kind, m, a = busy[j, 0], busy[j, 1], busy[j, 2]
-        busy[j, 5] = kind == ATTEMPT and (svc_free[a] or (
-            quiet and plainly_allowed(T, H, m, a)))
+    days = float(T.days)
+    svc_free, beh_inert, detect, sensors = T.svc_free, T.beh_inert, T.beh_detect, T.beh_sensor
     reserve_log(H, 4 * need)  # room for every entry, should the tallies be full
     log_key, log_amt, cnt, codes, cit = H.log_key, H.log_amt, H.cnt, H.codes, H.cit
     lay = T.layout
@@ -422,22 +416,21 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys, ta
     n_beh = beh_inert.shape[0]
     first = H.first
     offsets = T.group_offsets
+    # without lists entered on conditions, an event that changes nothing needs no
+    # replay (with them, the replay re-checks those conditions after every act)
+    settle_early = not T.has_condition_lists
+    changing = False  # some replayed act or record may change someone's state
+    unseen = 0  # replayed acts nobody sees, kept only for the experience they read
     i = cnt[LOG]
     n = 0
-    for j in range(n_busy):
+    for j in range(n_busy):  # acts and records first: they decide which attempts only count
         kind, m, a, cid, events = busy[j, 0], busy[j, 1], busy[j, 2], busy[j, 3], busy[j, 4]
+        if kind == ATTEMPT:
+            continue
         key = np.uint64(busy[j, 6])
         code = codes[m]
         cells = group_cells(offsets, code)
-        if busy[j, 5]:  # an attempt that is only counted
-            column = lay.attempts + a
-            dated = t_pieces[n_beh + a] > 1
-            for c in range(events):
-                u = rnd.uniform_from(key, c)
-                time = event_time(t_start, t_share, t_pieces, n_beh + a, u, days) if dated else (
-                    days * u)
-                i = _tally(tally, int(time), column, code, cells, log_key, log_amt, i)
-        elif kind == FALSE and beh_inert[a // 16]:
+        if kind == FALSE and beh_inert[a // 16]:
             b, sensor = a // 16, a % 16
             keys = (lay.records_by_behaviour + b, lay.records_by_sensor + sensor,
                     lay.wrongful_by_sensor + sensor, lay.wrongful_by_behaviour + b)
@@ -447,42 +440,136 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys, ta
                     i = _tally(tally, day, col, code, cells, log_key, log_amt, i)
             cit[first + m, CIT_RECORDS] += events
             cit[first + m, CIT_WRONGFUL] += events
-        elif kind == ACT and beh_inert[a]:
-            where = area[first + m]
-            recorded = 0
-            dated = t_pieces[a] > 1
-            detect_key = rnd.subject_key(stream_keys[rnd.DETECT + a], cid)
-            n_sensors = _sensor_count(sensors[a])
+            continue
+        if kind == FALSE:  # false records: a constant rate
             for c in range(events):
-                u = rnd.uniform_from(key, c)
-                day = int(event_time(t_start, t_share, t_pieces, a, u, days) if dated else (
-                    days * u))
-                seen_by = first_sensor(detect_key, c, sensors[a], detect[a, :, where], n_sensors)
+                ev_t, ev_d = _room(ev_t, ev_d, n)
+                _put(ev_t, ev_d, n, days * rnd.uniform_from(key, c), FALSE, m, a, c)
+                n += 1
+            changing = True
+            continue
+        where = area[first + m]
+        recorded = 0
+        dated = t_pieces[a] > 1
+        detect_key = rnd.subject_key(stream_keys[rnd.DETECT + a], cid)
+        accept_key = rnd.subject_key(stream_keys[rnd.ACT_ACCEPT + a], cid)
+        n_sensors = _sensor_count(sensors[a])
+        inert = beh_inert[a]
+        for c in range(events):
+            u = rnd.uniform_from(key, c)
+            time = event_time(t_start, t_share, t_pieces, a, u, days) if dated else days * u
+            day = int(time)
+            seen_by = first_sensor(detect_key, c, sensors[a], detect[a, :, where], n_sensors)
+            if inert:
                 recorded += seen_by >= 0
                 i = _tally_act(tally, day, lay, a, seen_by, code, cells, log_key, log_amt, i)
+                continue
+            if settle_early and _chance_reads_no_state(T, a, day):
+                chance = act_chance(T, a, day, where, 0.0)
+                if chance < 1.0 and rnd.uniform_from(accept_key, c) >= chance:
+                    continue  # it does not happen
+                if seen_by < 0:
+                    i = _tally(tally, day, lay.acts + a, code, cells, log_key, log_amt, i)
+                    cit[first + m, CIT_ACTS] += 1
+                    continue
+            if settle_early and seen_by < 0:
+                unseen += 1  # its chance reads experience; it changes nothing
+            else:
+                changing = True
+            ev_t, ev_d = _room(ev_t, ev_d, n)
+            _put(ev_t, ev_d, n, time, ACT, m, a, c)
+            n += 1
+        if inert:
             cit[first + m, CIT_ACTS] += events
             cit[first + m, CIT_RECORDS] += recorded
-        else:
+    # In a quiet household nobody's state ever changes, so an attempt allowed now
+    # (no sanction, no reward) is allowed all run long: it is counted, not replayed.
+    quiet = cnt[HEAP] == 0 and not changing
+    for j in range(n_busy):
+        kind, m, a, events = busy[j, 0], busy[j, 1], busy[j, 2], busy[j, 4]
+        if kind != ATTEMPT:
+            continue
+        key = np.uint64(busy[j, 6])
+        dated = t_pieces[n_beh + a] > 1
+        if svc_free[a] or (quiet and plainly_allowed(T, H, m, a)):
+            code = codes[m]
+            cells = group_cells(offsets, code)
+            column = lay.attempts + a
             for c in range(events):
-                if n == ev_t.shape[0]:
-                    grown_t = np.empty(2 * n)
-                    grown_d = np.empty((2 * n, 4), np.int64)
-                    grown_t[:n] = ev_t
-                    grown_d[:n] = ev_d
-                    ev_t, ev_d = grown_t, grown_d
                 u = rnd.uniform_from(key, c)
-                profile = a if kind == ACT else n_beh + a
-                if kind == FALSE or t_pieces[profile] == 1:  # false records: a constant rate
-                    ev_t[n] = days * u
-                else:
-                    ev_t[n] = event_time(t_start, t_share, t_pieces, profile, u, days)
-                ev_d[n, 0] = kind
-                ev_d[n, 1] = m
-                ev_d[n, 2] = a
-                ev_d[n, 3] = c
-                n += 1
+                time = event_time(t_start, t_share, t_pieces, n_beh + a, u, days) if dated else (
+                    days * u)
+                i = _tally(tally, int(time), column, code, cells, log_key, log_amt, i)
+            continue
+        for c in range(events):
+            u = rnd.uniform_from(key, c)
+            ev_t, ev_d = _room(ev_t, ev_d, n)
+            time = event_time(t_start, t_share, t_pieces, n_beh + a, u, days) if dated else (
+                days * u)
+            _put(ev_t, ev_d, n, time, ATTEMPT, m, a, c)
+            n += 1
+    if 0 < n == unseen and cnt[HEAP] == 0:
+        # only unseen acts: nothing changes anyone's experience, so each one's chance
+        # is what it is at the start, and it is only counted
+        for e in range(n):
+            m, a, c = ev_d[e, 1], ev_d[e, 2], ev_d[e, 3]
+            day = int(ev_t[e])
+            chance = act_chance(T, a, day, area[first + m], 0.0)
+            accept_key = rnd.subject_key(stream_keys[rnd.ACT_ACCEPT + a], H.cids[m])
+            if chance >= 1.0 or rnd.uniform_from(accept_key, c) < chance:
+                i = _tally(tally, day, lay.acts + a, codes[m], group_cells(offsets, codes[m]),
+                           log_key, log_amt, i)
+                cit[first + m, CIT_ACTS] += 1
+        n = 0
     cnt[LOG] = i
     return ev_t, ev_d, n
+
+
+@njit(cache=True, inline="always")
+def _room(ev_t, ev_d, n):
+    """The event arrays, doubled if entry ``n`` does not fit."""
+    if n < ev_t.shape[0]:
+        return ev_t, ev_d
+    grown_t = np.empty(2 * n)
+    grown_d = np.empty((2 * n, 4), np.int64)
+    grown_t[:n] = ev_t
+    grown_d[:n] = ev_d
+    return grown_t, grown_d
+
+
+@njit(cache=True, inline="always")
+def _put(ev_t, ev_d, n, time, kind, m, a, c):
+    ev_t[n] = time
+    ev_d[n, 0], ev_d[n, 1], ev_d[n, 2], ev_d[n, 3] = kind, m, a, c
+
+
+@njit(cache=True, inline="always")
+def act_chance(T, b, day, area, level):
+    """The chance that a candidate act of ``b`` on ``day`` happens, at experience ``level``.
+
+    Acts the policy punishes are deterred, more so as experience raises the
+    perceived chance of being seen; acts it rewards are encouraged up to
+    ``max_boost`` (their candidates are drawn at the boosted rate, hence the
+    division).
+    """
+    cost = T.beh_cost[b, day]
+    if cost > 0.0:
+        perceived = min(1.0, T.beh_detect_any[b, area] * (1.0 + T.experience_gain * level))
+        return math.exp(-T.beh_elasticity[b] * T.awareness * perceived * cost)
+    if cost < 0.0:
+        gain = min(T.max_boost, T.beh_elasticity[b] * T.awareness * -cost)
+        return (1.0 + gain) / T.beh_boost[b]
+    return 1.0 / T.beh_boost[b]
+
+
+@njit(cache=True, inline="always")
+def _chance_reads_no_state(T, b, day):
+    """Whether :func:`act_chance` of ``b`` on ``day`` is the same at any experience.
+
+    Experience only enters a deterred act's chance, and not at all when nobody
+    responds (elasticity or awareness 0: the chance is then exp(0) = 1).
+    """
+    return T.beh_cost[b, day] <= 0.0 or T.beh_elasticity[b] * T.awareness == 0.0
 
 
 @njit(cache=True, inline="always")

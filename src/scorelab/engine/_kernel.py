@@ -17,8 +17,6 @@ of counters per citizen, and the ledger of point changes (track 0).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
 
@@ -30,6 +28,7 @@ from scorelab.engine._events import (
     _count_sources,
     _detecting_sensor,
     _generate_events,
+    act_chance,
     busy_candidates,
     source_means,
     source_slots,
@@ -279,16 +278,8 @@ def _attempt(T, H, m, v, day, time):
 @njit(cache=True)
 def _accepts(T, H, b, c, time, day, m, area):
     """Thinning: does candidate act ``c`` of behaviour ``b`` happen under the policy?"""
-    cost = T.beh_cost[b, day]
-    if cost > 0.0:
-        level = _experience(T, H, m, time)
-        perceived = min(1.0, T.beh_detect_any[b, area] * (1.0 + T.experience_gain * level))
-        chance = math.exp(-T.beh_elasticity[b] * T.awareness * perceived * cost)
-    elif cost < 0.0:
-        gain = min(T.max_boost, T.beh_elasticity[b] * T.awareness * -cost)
-        chance = (1.0 + gain) / T.beh_boost[b]
-    else:
-        chance = 1.0 / T.beh_boost[b]
+    level = _experience(T, H, m, time) if T.beh_cost[b, day] > 0.0 else 0.0
+    chance = act_chance(T, b, day, area, level)
     return chance >= 1.0 or rnd.uniform(T.seed, rnd.ACT_ACCEPT + b, H.cids[m], c) < chance
 
 

@@ -1,0 +1,60 @@
+"""Events settled while drawing (never replayed) leave every output as a full replay gives it.
+
+An act nobody sees, or one that does not happen, changes no one's state; the
+engine counts it while drawing events instead of replaying it, and a household
+where nobody's state changes counts its plainly allowed attempts too. A policy
+with lists entered on conditions turns that off (the replay re-checks those
+conditions after every act), so the same tables with that flag set, and no
+such list, replay everything: the outputs must be the same bytes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scorelab.engine._kernel import new_household, run_chunk
+from scorelab.engine._state import CIT_ACTS
+from scorelab.engine._tables import to_kernel
+from scorelab.policy import load_policy
+from scorelab.runner._runner import _empty_matrix, _plan
+from scorelab.world._population import generate
+from scorelab.world._scenario import load_scenario
+
+from ..conftest import POLICIES, ROOT
+
+CITIZENS = 20_000
+WORLDS = [
+    (POLICIES / "rongcheng.toml", None),  # deterrence on: unseen deterred acts wait for the replay
+    (POLICIES / "sesame-like.toml", None),
+    (POLICIES / "jaywalking-shaming.toml", None),
+    (ROOT / "benchmarks" / "minimal-policy.toml", ROOT / "benchmarks" / "minimal-scenario.toml"),
+]
+
+
+def _outputs(tables, people):
+    columns = (people.citizen_id, people.household_id, people.sex, people.age, people.region,
+               people.urban, people.income_decile, people.occupation)
+    matrix = _empty_matrix(tables)
+    matrix.fill(0)
+    _, cit, ledger = run_chunk(to_kernel(tables), new_household(tables, CITIZENS), matrix,
+                               *columns)
+    return matrix, cit, ledger
+
+
+@pytest.mark.parametrize(("policy_path", "scenario_path"), WORLDS,
+                         ids=[p.stem for p, _ in WORLDS])
+def test_settling_events_early_changes_no_output(policy_path, scenario_path):
+    policy = load_policy(policy_path)
+    scenario = load_scenario(scenario_path,
+                             citizens=CITIZENS, days=365, seed=11)
+    job = _plan(policy, scenario, {"citizens": CITIZENS, "days": 365, "seed": 11,
+                                   "chunk_size": CITIZENS, "ledger_sample": 1.0,
+                                   "baseline": False}).job
+    assert not job.tables.has_condition_lists
+    people = generate(job.seed, 0, CITIZENS, job.total, job.population)
+    early = _outputs(job.tables, people)
+    replayed = _outputs(job.tables._replace(has_condition_lists=True), people)
+    for got, expected in zip(early, replayed, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    assert early[1][:, CIT_ACTS].sum() > 0  # acts happened

@@ -1,11 +1,10 @@
 """Events settled while drawing (never replayed) leave every output as a full replay gives it.
 
 An act nobody sees, or one that does not happen, changes no one's state; the
-engine counts it while drawing events instead of replaying it, and a household
-where nobody's state changes counts its plainly allowed attempts too. A policy
-with lists entered on conditions turns that off (the replay re-checks those
-conditions after every act), so the same tables with that flag set, and no
-such list, replay everything: the outputs must be the same bytes.
+engine counts it while drawing events instead of replaying it, and a member
+whose state never changes has their plainly allowed attempts counted too. The
+tables' reference mode (``replay_all``) replays all of those: the outputs must
+be the same bytes.
 """
 
 from __future__ import annotations
@@ -28,6 +27,8 @@ WORLDS = [
     (POLICIES / "rongcheng.toml", None),  # deterrence on: unseen deterred acts wait for the replay
     (POLICIES / "sesame-like.toml", None),
     (POLICIES / "jaywalking-shaming.toml", None),
+    (POLICIES / "court-list.toml", None),  # a sanction that reaches the household
+    (POLICIES / "speech-penalty.toml", None),  # lists entered on conditions
     (ROOT / "benchmarks" / "minimal-policy.toml", ROOT / "benchmarks" / "minimal-scenario.toml"),
 ]
 
@@ -51,10 +52,9 @@ def test_settling_events_early_changes_no_output(policy_path, scenario_path):
     job = _plan(policy, scenario, {"citizens": CITIZENS, "days": 365, "seed": 11,
                                    "chunk_size": CITIZENS, "ledger_sample": 1.0,
                                    "baseline": False}).job
-    assert not job.tables.has_condition_lists
     people = generate(job.seed, 0, CITIZENS, job.total, job.population)
     early = _outputs(job.tables, people)
-    replayed = _outputs(job.tables._replace(has_condition_lists=True), people)
+    replayed = _outputs(job.tables._replace(replay_all=True), people)
     for got, expected in zip(early, replayed, strict=True):
         np.testing.assert_array_equal(got, expected)
     assert early[1][:, CIT_ACTS].sum() > 0  # acts happened

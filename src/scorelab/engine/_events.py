@@ -418,8 +418,8 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys, ta
     offsets = T.group_offsets
     # without lists entered on conditions, an event that changes nothing needs no
     # replay (with them, the replay re-checks those conditions after every act)
-    settle_early = not T.has_condition_lists
-    changing = False  # some replayed act or record may change someone's state
+    settle_early = not T.has_condition_lists and not T.replay_all
+    changing = 0  # members with a replayed act or record: their state may change
     unseen = 0  # replayed acts nobody sees, kept only for the experience they read
     i = cnt[LOG]
     n = 0
@@ -446,7 +446,7 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys, ta
                 ev_t, ev_d = _room(ev_t, ev_d, n)
                 _put(ev_t, ev_d, n, days * rnd.uniform_from(key, c), FALSE, m, a, c)
                 n += 1
-            changing = True
+            changing |= 1 << m
             continue
         where = area[first + m]
         recorded = 0
@@ -475,23 +475,24 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys, ta
             if settle_early and seen_by < 0:
                 unseen += 1  # its chance reads experience; it changes nothing
             else:
-                changing = True
+                changing |= 1 << m
             ev_t, ev_d = _room(ev_t, ev_d, n)
             _put(ev_t, ev_d, n, time, ACT, m, a, c)
             n += 1
         if inert:
             cit[first + m, CIT_ACTS] += events
             cit[first + m, CIT_RECORDS] += recorded
-    # In a quiet household nobody's state ever changes, so an attempt allowed now
-    # (no sanction, no reward) is allowed all run long: it is counted, not replayed.
-    quiet = cnt[HEAP] == 0 and not changing
+    # An attempt allowed now (no sanction, no reward) by a member whose state never
+    # changes is allowed all run long: it is counted, not replayed.
+    steady = cnt[HEAP] == 0 and not T.replay_all  # nothing scheduled
     for j in range(n_busy):
         kind, m, a, events = busy[j, 0], busy[j, 1], busy[j, 2], busy[j, 4]
         if kind != ATTEMPT:
             continue
         key = np.uint64(busy[j, 6])
         dated = t_pieces[n_beh + a] > 1
-        if svc_free[a] or (quiet and plainly_allowed(T, H, m, a)):
+        if svc_free[a] or (steady and _steady_outcome(T, changing, m, a)
+                           and plainly_allowed(T, H, m, a)):
             code = codes[m]
             cells = group_cells(offsets, code)
             column = lay.attempts + a
@@ -523,6 +524,24 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys, ta
         n = 0
     cnt[LOG] = i
     return ev_t, ev_d, n
+
+
+@njit(cache=True, inline="always")
+def _steady_outcome(T, changing, m, v):
+    """Whether member ``m`` meets the same state at every attempt at ``v``.
+
+    ``changing`` marks the members whose state may change. An attempt reads the
+    member's own state, and every member's where a sanction on ``v`` reaches
+    the household.
+    """
+    if (changing >> m) & 1:
+        return False
+    if changing == 0:
+        return True
+    for s in range(T.san_service.shape[0]):
+        if T.san_service[s] == v and T.san_household[s]:
+            return False
+    return True
 
 
 @njit(cache=True, inline="always")

@@ -193,6 +193,9 @@ class Tables(NamedTuple):
     hist_bins: int
     layout: Layout
     ledger_sample: float
+    # a reference mode for tests: replay every event that may change state, none
+    # settled early (see docs/architecture.md); the outputs must not change
+    replay_all: bool = False
 
 
 def _bit(names: tuple[str, ...], wanted: tuple[str, ...]) -> int:

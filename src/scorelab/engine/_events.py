@@ -229,6 +229,8 @@ def busy_candidates(slot, zero, stream_keys, cid, sex, age, urban, area, income,
             c = start + i
             rate_classes[i] = rate_class(sex[c], urban[c], 1 if age[c] >= 60 else 0, income[c])
         for j in range(n_slots):
+            if lowest[j] == NEVER:  # no event for anyone (a rate of 0): nothing to hash
+                continue
             stream_hash = stream_keys[slot[j, S_STREAM]]
             youngest, oldest = slot[j, S_YOUNGEST], slot[j, S_OLDEST]
             for i in range(size):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -98,13 +99,23 @@ def load(staging: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 
 def merge_parts(staging: Path, kind: str, chunks: int) -> None:
     """Join the parts of ``kind`` into ``<kind>.parquet`` in fixed row groups, then drop them."""
-    writer = RowGroupWriter(staging / f".{kind}.parquet.tmp")
-    for chunk in range(chunks):
-        writer.write(pq.read_table(part_path(staging, kind, chunk)))
-    writer.close()
-    os.replace(staging / f".{kind}.parquet.tmp", staging / f"{kind}.parquet")
+    write_final(staging, kind, (pq.read_table(part_path(staging, kind, chunk))
+                                for chunk in range(chunks)))
     for chunk in range(chunks):
         part_path(staging, kind, chunk).unlink()
+
+
+def write_final(staging: Path, kind: str, tables: Iterable[pa.Table]) -> None:
+    """Write ``<kind>.parquet`` from ``tables`` in order, in fixed row groups, atomically.
+
+    A run of one chunk passes its table straight here: with nothing to resume,
+    it needs no part file.
+    """
+    writer = RowGroupWriter(staging / f".{kind}.parquet.tmp")
+    for table in tables:
+        writer.write(table)
+    writer.close()
+    os.replace(staging / f".{kind}.parquet.tmp", staging / f"{kind}.parquet")
 
 
 def clear(staging: Path) -> None:

@@ -201,7 +201,10 @@ def _service_lists(masks: np.ndarray) -> pa.Array:
     lengths[rows] = bits.sum(axis=1)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
     values = pa.array(np.array(SERVICE_NAMES)[np.nonzero(bits)[1]], pa.string())
-    return pa.ListArray.from_arrays(pa.array(offsets), values)
+    # items named "element", as Parquet names them: a table written straight to its
+    # file is then the same bytes as one read back from a part file first
+    return pa.ListArray.from_arrays(pa.array(offsets), values,
+                                    type=pa.list_(pa.field("element", pa.string())))
 
 
 def ledger_table(ledger: np.ndarray, *, start: dt.date, rules: tuple[str, ...]) -> pa.Table:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from scorelab import __version__
@@ -365,6 +366,8 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int | None, back
     results = _results(plan.job, spans[done_chunks:], workers, backend, ray_address)
     tables = {"daily": plan.job.tables, "baseline": plan.job.baseline}
     used = {name: matrix.any(axis=(0, 2)) for name, matrix in matrices.items()}
+    direct = len(spans) == 1 and done_chunks == 0  # one chunk: nothing to resume, no parts
+    rows: dict[str, pa.Table] = {}
     for index, (count, people, daily, cit, ledger, base) in enumerate(results,
                                                                       start=done_chunks):
         for name, part in (("daily", daily), ("baseline", base)):
@@ -375,19 +378,24 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int | None, back
                 part.add_to(matrices[name])
                 used[name][part.columns] = True
         done += count
-        checkpoint.write_part(staging, "citizens", index, citizens_table(
-            people, cit, region_names=plan.census_regions,
-            occupation_names=plan.job.population.occupation_names, grades=policy.grade_names,
-            lists=policy.list_names))
-        checkpoint.write_part(staging, "ledger", index,
-                              ledger_table(ledger, start=meta.start_date, rules=rule_ids))
-        if (index + 1) % request["checkpoint_every"] == 0 or index + 1 == len(spans):
-            checkpoint.save(staging, index + 1, len(spans), done, matrices, used)
+        rows = {"citizens": citizens_table(
+                    people, cit, region_names=plan.census_regions,
+                    occupation_names=plan.job.population.occupation_names,
+                    grades=policy.grade_names, lists=policy.list_names),
+                "ledger": ledger_table(ledger, start=meta.start_date, rules=rule_ids)}
+        if not direct:  # parts and checkpoints, so that a crash loses little
+            for kind, table in rows.items():
+                checkpoint.write_part(staging, kind, index, table)
+            if (index + 1) % request["checkpoint_every"] == 0 or index + 1 == len(spans):
+                checkpoint.save(staging, index + 1, len(spans), done, matrices, used)
         if progress is not None:
             progress(done, meta.citizens)
     simulate_seconds = time.perf_counter() - clock
     for kind in ("citizens", "ledger"):
-        checkpoint.merge_parts(staging, kind, len(spans))
+        if direct:
+            checkpoint.write_final(staging, kind, [rows[kind]])
+        else:
+            checkpoint.merge_parts(staging, kind, len(spans))
     _write_daily(plan, staging, matrices, used)
     checkpoint.clear(staging)
     manifest = _manifest(plan, workers=workers, backend=backend, timings={

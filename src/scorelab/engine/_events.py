@@ -560,6 +560,7 @@ def _room(ev_t, ev_d, n):
 
 @njit(cache=True, inline="always")
 def _put(ev_t, ev_d, n, time, kind, m, a, c):
+    """Write event ``n`` for the replay: its time, kind, member, argument and counter."""
     ev_t[n] = time
     ev_d[n, 0], ev_d[n, 1], ev_d[n, 2], ev_d[n, 3] = kind, m, a, c
 

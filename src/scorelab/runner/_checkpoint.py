@@ -10,6 +10,9 @@ While a run is in progress its staging folder holds::
                           and counts never disagree
     checkpoint.json       {"chunks_done": k, "chunks": n, "citizens_done": c}, for people
 
+A run of one chunk writes no parts and no checkpoint: it has nothing to resume,
+and its rows go straight to the final files.
+
 Every file is written under a temporary name and renamed. The part files of a
 chunk are written before the checkpoint that counts it, so after a crash the
 checkpoint never claims work that is not on disk; parts beyond it are dropped

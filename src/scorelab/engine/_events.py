@@ -467,9 +467,8 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys, ta
                 i = _tally_act(tally, day, lay, a, seen_by, code, cells, log_key, log_amt, i)
                 continue
             if settle_early and _chance_reads_no_state(T, a, day):
-                chance = act_chance(T, a, day, where, 0.0)
-                if chance < 1.0 and rnd.uniform_from(accept_key, c) >= chance:
-                    continue  # it does not happen
+                if not act_happens(T, a, day, where, 0.0, accept_key, c):
+                    continue
                 if seen_by < 0:
                     i = _tally(tally, day, lay.acts + a, code, cells, log_key, log_amt, i)
                     cit[first + m, CIT_ACTS] += 1
@@ -493,6 +492,7 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys, ta
             continue
         key = np.uint64(busy[j, 6])
         dated = t_pieces[n_beh + a] > 1
+        # two loops, not one with the choice inside: merged, they measured 3% slower
         if svc_free[a] or (steady and _steady_outcome(T, changing, m, a)
                            and plainly_allowed(T, H, m, a)):
             code = codes[m]
@@ -517,9 +517,8 @@ def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys, ta
         for e in range(n):
             m, a, c = ev_d[e, 1], ev_d[e, 2], ev_d[e, 3]
             day = int(ev_t[e])
-            chance = act_chance(T, a, day, area[first + m], 0.0)
             accept_key = rnd.subject_key(stream_keys[rnd.ACT_ACCEPT + a], H.cids[m])
-            if chance >= 1.0 or rnd.uniform_from(accept_key, c) < chance:
+            if act_happens(T, a, day, area[first + m], 0.0, accept_key, c):
                 i = _tally(tally, day, lay.acts + a, codes[m], group_cells(offsets, codes[m]),
                            log_key, log_amt, i)
                 cit[first + m, CIT_ACTS] += 1
@@ -566,7 +565,18 @@ def _put(ev_t, ev_d, n, time, kind, m, a, c):
 
 
 @njit(cache=True, inline="always")
-def act_chance(T, b, day, area, level):
+def act_happens(T, b, day, area, level, accept_key, c):
+    """Whether candidate act ``c`` of ``b`` happens at experience ``level``.
+
+    Its chance against its own draw; ``accept_key`` is the act's subject key of
+    stream ``ACT_ACCEPT + b``.
+    """
+    chance = _act_chance(T, b, day, area, level)
+    return chance >= 1.0 or rnd.uniform_from(accept_key, c) < chance
+
+
+@njit(cache=True, inline="always")
+def _act_chance(T, b, day, area, level):
     """The chance that a candidate act of ``b`` on ``day`` happens, at experience ``level``.
 
     Acts the policy punishes are deterred, more so as experience raises the
@@ -586,7 +596,7 @@ def act_chance(T, b, day, area, level):
 
 @njit(cache=True, inline="always")
 def _chance_reads_no_state(T, b, day):
-    """Whether :func:`act_chance` of ``b`` on ``day`` is the same at any experience.
+    """Whether :func:`_act_chance` of ``b`` on ``day`` is the same at any experience.
 
     Experience only enters a deterred act's chance, and not at all when nobody
     responds (elasticity or awareness 0: the chance is then exp(0) = 1).

@@ -28,7 +28,7 @@ from scorelab.engine._events import (
     _count_sources,
     _detecting_sensor,
     _generate_events,
-    act_chance,
+    act_happens,
     busy_candidates,
     source_means,
     source_slots,
@@ -279,8 +279,8 @@ def _attempt(T, H, m, v, day, time):
 def _accepts(T, H, b, c, time, day, m, area):
     """Thinning: does candidate act ``c`` of behaviour ``b`` happen under the policy?"""
     level = _experience(T, H, m, time) if T.beh_cost[b, day] > 0.0 else 0.0
-    chance = act_chance(T, b, day, area, level)
-    return chance >= 1.0 or rnd.uniform(T.seed, rnd.ACT_ACCEPT + b, H.cids[m], c) < chance
+    accept_key = rnd.subject_key(rnd.stream_key(T.seed, rnd.ACT_ACCEPT + b), H.cids[m])
+    return act_happens(T, b, day, area, level, accept_key, c)
 
 
 @njit(cache=True)

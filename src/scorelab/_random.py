@@ -102,15 +102,16 @@ def exponential(seed: int, stream: int, subject: int, counter: int, rate: float)
 
 @njit(inline="always")
 def choose(cdf: np.ndarray, u: float) -> int:
-    """Index of the first cumulative weight at or above ``u`` (inverse-CDF draw)."""
-    lo, hi = 0, cdf.shape[0] - 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if cdf[mid] < u:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
+    """Index of the first cumulative weight at or above ``u`` (inverse-CDF draw); the last if none.
+
+    Counts the weights below ``u`` instead of searching: no branch on the draw
+    (which a branch predicts badly), and the tables are short (at most a few
+    dozen entries).
+    """
+    k = 0
+    for t in range(cdf.shape[0] - 1):
+        k += cdf[t] < u
+    return k
 
 
 def seed_to_int(seed: int | np.random.Generator) -> int:

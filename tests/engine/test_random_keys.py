@@ -28,3 +28,18 @@ def test_different_counters_of_one_subject_key_differ():
     draws = _split_uniforms(7, rnd.ACT_TIME, 12345, np.arange(1000, dtype=np.int64))
     assert len(set(draws.tolist())) == 1000
     assert ((draws > 0.0) & (draws < 1.0)).all()
+
+
+@njit
+def _choose(cdf, u):
+    return rnd.choose(cdf, u)
+
+
+@settings(max_examples=300, deadline=None)
+@given(weights=st.lists(st.floats(0.0, 10.0), min_size=1, max_size=40),
+       u=st.floats(0.0, 1.0, exclude_min=True, exclude_max=True))
+def test_choose_is_the_first_cumulative_weight_at_or_above_the_draw(weights, u):
+    total = sum(weights)
+    cdf = np.cumsum(weights) / total if total > 0 else np.cumsum(weights)
+    expected = min(int(np.searchsorted(cdf, u, side="left")), len(weights) - 1)
+    assert _choose(cdf, u) == expected

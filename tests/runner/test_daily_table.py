@@ -9,6 +9,7 @@ import numpy as np
 from scorelab.engine._kernel import new_household, run_chunk
 from scorelab.engine._tables import make_layout, score_bins, to_kernel
 from scorelab.policy import load_policy
+from scorelab.runner._columns import used_columns
 from scorelab.runner._outputs import QUANTILES, daily_table
 from scorelab.runner._runner import _empty_matrix, _plan
 from scorelab.world import load_scenario
@@ -36,9 +37,9 @@ def _rongcheng_matrix(citizens: int = 3000, days: int = 60):
 
 def _table(matrix, groups, policy, layout, used):
     bin_low = score_bins(policy.score.floor, policy.score.ceiling, policy.score.start)[1]
-    return daily_table(matrix, layout, groups, start=dt.date(2018, 1, 1),
+    return daily_table(used_columns(matrix, used), layout, groups, start=dt.date(2018, 1, 1),
                        grades=policy.grade_names, lists=policy.list_names, bin_low=bin_low,
-                       ceiling=policy.score.ceiling, used=used)
+                       ceiling=policy.score.ceiling)
 
 
 def test_skipping_unused_columns_gives_the_table_of_every_column():

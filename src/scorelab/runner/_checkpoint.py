@@ -63,8 +63,7 @@ def save(staging: Path, chunks_done: int, chunks: int, citizens_done: int,
     info = {"chunks_done": chunks_done, "chunks": chunks, "citizens_done": citizens_done}
     arrays: dict[str, np.ndarray] = {}
     for name, matrix in matrices.items():
-        part = (used_columns(matrix) if used is None or name not in used
-                else UsedColumns(np.flatnonzero(used[name]), matrix[:, used[name], :]))
+        part = used_columns(matrix, None if used is None else used.get(name))
         arrays[name] = part.values
         arrays[f"{name}{_COLUMNS}"] = part.columns
         arrays[f"{name}{_WIDTH}"] = np.int64(matrix.shape[1])

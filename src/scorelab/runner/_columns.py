@@ -41,9 +41,14 @@ def take_columns(matrix: np.ndarray, touched: np.ndarray) -> UsedColumns:
     return UsedColumns(columns, values)
 
 
-def used_columns(total: np.ndarray) -> UsedColumns:
-    """The columns of ``total`` with any nonzero value (for a compact checkpoint)."""
-    columns = np.flatnonzero(total.any(axis=(0, 2))).astype(np.int64)
+def used_columns(total: np.ndarray, used: np.ndarray | None = None) -> UsedColumns:
+    """The ``used`` columns of ``total``, for a compact checkpoint or the daily table.
+
+    ``used`` is a boolean per column; by default, the columns with any nonzero value.
+    """
+    if used is None:
+        used = total.any(axis=(0, 2))
+    columns = np.flatnonzero(used).astype(np.int64)
     return UsedColumns(columns, total[:, columns, :])
 
 

@@ -34,29 +34,30 @@ from scorelab.engine._state import (
     CIT_WRONGFUL_SHAMED,
 )
 from scorelab.engine._tables import LEDGER_KINDS, Groups, Layout
+from scorelab.runner._columns import UsedColumns
 from scorelab.world._catalogue import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES
 from scorelab.world._population import Citizens, age_band_of
 
 QUANTILES = (0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99)
 
 
-def _columns(matrix: np.ndarray, layout: Layout, used: np.ndarray):
+def _columns(matrix: UsedColumns, layout: Layout):
     """The day matrix's columns as flat arrays, one value per (day, group) row.
 
     Change columns (from ``layout.hist`` on) are cumulated over days into
-    levels; counters are as they are. ``matrix`` is the engine's (days + 1,
-    columns, groups) array; only ``used`` columns are read, the others share one
-    array of zeros (a long run's matrix is mostly unused columns, and reading
-    the whole of it column by column was most of the time of a small run).
+    levels; counters are as they are. ``matrix`` holds the used columns of the
+    engine's (days + 1, columns, groups) array; the others share one array of
+    zeros (a long run's matrix is mostly unused columns).
     """
-    days, _, n_groups = matrix.shape
+    days, _, n_groups = matrix.values.shape
     rows = (days - 1) * n_groups
     zeros = np.zeros(rows, np.int64)
+    at = {int(index): j for j, index in enumerate(matrix.columns)}
 
     def column(index: int) -> np.ndarray:
-        if not used[index]:
+        if index not in at:
             return zeros
-        values = matrix[:-1, index, :]
+        values = matrix.values[:-1, at[index], :]
         if index >= layout.hist:
             values = np.cumsum(values, axis=0)
         return np.ascontiguousarray(values).reshape(rows)
@@ -86,17 +87,17 @@ def _quantiles(hist: np.ndarray, bin_low: np.ndarray, bin_high: np.ndarray) -> n
 
 
 def daily_table(
-    matrix: np.ndarray, layout: Layout, groups: Groups, *, start: dt.date, grades: tuple[str, ...],
-    lists: tuple[str, ...], bin_low: np.ndarray, ceiling: int, used: np.ndarray | None = None,
+    matrix: UsedColumns, layout: Layout, groups: Groups, *, start: dt.date,
+    grades: tuple[str, ...], lists: tuple[str, ...], bin_low: np.ndarray, ceiling: int,
 ) -> pa.Table:
     """Per day and group: population, score summary, grades, lists and every counter.
 
-    ``used`` marks the matrix's columns that hold anything (found when not given).
+    ``matrix`` is the day matrix by its used columns (a column left out is zero).
     """
-    if used is None:
-        used = matrix.any(axis=(0, 2))
-    column = _columns(matrix, layout, used)
-    days, n_groups = matrix.shape[0] - 1, matrix.shape[2]
+    column = _columns(matrix, layout)
+    used = np.zeros(layout.width, np.bool_)
+    used[matrix.columns] = True
+    days, n_groups = matrix.values.shape[0] - 1, matrix.values.shape[2]
     day = np.repeat(np.arange(days), n_groups)
     dims = [name for name, values in zip(groups.names, groups.values, strict=True)
             for _ in values]

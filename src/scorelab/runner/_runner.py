@@ -47,7 +47,7 @@ from scorelab.engine._tables import (
 from scorelab.policy._load import LoadedPolicy, load_policy
 from scorelab.policy._schema import Policy
 from scorelab.runner import _checkpoint as checkpoint
-from scorelab.runner._columns import UsedColumns, take_columns
+from scorelab.runner._columns import UsedColumns, take_columns, used_columns
 from scorelab.runner._defaults import (
     default_chunk_size,
     default_ledger_sample,
@@ -368,10 +368,13 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int | None, back
     used = {name: matrix.any(axis=(0, 2)) for name, matrix in matrices.items()}
     direct = len(spans) == 1 and done_chunks == 0  # one chunk: nothing to resume, no parts
     rows: dict[str, pa.Table] = {}
+    whole: dict[str, UsedColumns] = {}  # a run of one chunk: its columns are the run's
     for index, (count, people, daily, cit, ledger, base) in enumerate(results,
                                                                       start=done_chunks):
         for name, part in (("daily", daily), ("baseline", base)):
-            if part is not None:
+            if part is not None and direct:
+                whole[name] = part
+            elif part is not None:
                 if name not in matrices:
                     matrices[name] = _empty_matrix(tables[name])
                     used[name] = np.zeros(matrices[name].shape[1], np.bool_)
@@ -396,7 +399,9 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int | None, back
             checkpoint.write_final(staging, kind, [rows[kind]])
         else:
             checkpoint.merge_parts(staging, kind, len(spans))
-    _write_daily(plan, staging, matrices, used)
+    if not direct:
+        whole = {name: used_columns(matrix, used[name]) for name, matrix in matrices.items()}
+    _write_daily(plan, staging, whole)
     checkpoint.clear(staging)
     manifest = _manifest(plan, workers=workers, backend=backend, timings={
         "simulate_s": simulate_seconds, "total_s": time.perf_counter() - clock})
@@ -411,8 +416,7 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int | None, back
     return RunResult(out.resolve())
 
 
-def _write_daily(plan: _Plan, staging: Path, matrices: dict[str, np.ndarray],
-                 used: dict[str, np.ndarray]) -> None:
+def _write_daily(plan: _Plan, staging: Path, matrices: dict[str, UsedColumns]) -> None:
     policy, meta = plan.policy.policy, plan.scenario.scenario.scenario
     bin_low = score_bins(policy.score.floor, policy.score.ceiling, policy.score.start)[1]
     for name, matrix in matrices.items():
@@ -420,7 +424,7 @@ def _write_daily(plan: _Plan, staging: Path, matrices: dict[str, np.ndarray],
         layout = make_layout(len(lists), len(policy.grades), plan.job.tables.hist_bins)
         table = daily_table(matrix, layout, plan.groups, start=meta.start_date,
                             grades=policy.grade_names, lists=lists, bin_low=bin_low,
-                            ceiling=policy.score.ceiling, used=used.get(name))
+                            ceiling=policy.score.ceiling)
         tmp = staging / f".{name}.parquet.tmp"
         pq.write_table(table, tmp, compression="zstd", row_group_size=1 << 20)
         os.replace(tmp, staging / f"{name}.parquet")

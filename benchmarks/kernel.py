@@ -8,6 +8,7 @@ it as it was (docs/performance.md lists the hashes at 200,000 citizens).
 
     python benchmarks/kernel.py                                   # rongcheng, 1,048,576 citizens
     python benchmarks/kernel.py --policy policies/court-list.toml --citizens 200000
+    python benchmarks/kernel.py --baseline    # the same world with no policy: nothing replayed
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=2, help="timed runs (the best is kept)")
+    parser.add_argument("--baseline", action="store_true",
+                        help="time the world's no-policy baseline instead: every event is "
+                             "only drawn and counted, none replayed (the engine's floor for "
+                             "this world's events and daily tallies)")
     args = parser.parse_args()
     citizens = int(args.citizens)
 
@@ -43,9 +48,10 @@ def main() -> None:
                              citizens=citizens, days=args.days, seed=args.seed)
     plan = _plan(policy, scenario, {"citizens": citizens, "days": args.days, "seed": args.seed,
                                     "chunk_size": citizens, "ledger_sample": 0.001,
-                                    "baseline": False})
+                                    "baseline": args.baseline})
     job = plan.job
-    tables = to_kernel(job.tables)
+    chosen = job.baseline if args.baseline else job.tables
+    tables = to_kernel(chosen)
 
     def chunk(first: int, count: int):
         people = generate(job.seed, first, count, job.total, job.population)
@@ -53,14 +59,14 @@ def main() -> None:
                 people.urban, people.income_decile, people.occupation)
 
     warm = chunk(0, 4096)
-    run_chunk(tables, new_household(job.tables, 4096), _empty_matrix(job.tables), *warm)
+    run_chunk(tables, new_household(chosen, 4096), _empty_matrix(chosen), *warm)
 
     columns = chunk(0, citizens)
     best = float("inf")
     for _ in range(args.repeat):
-        household = new_household(job.tables, citizens)
+        household = new_household(chosen, citizens)
         household.cit.fill(0)  # touch the pages first: their zeroing is not the kernel's
-        matrix = _empty_matrix(job.tables)
+        matrix = _empty_matrix(chosen)
         matrix.fill(0)
         start = time.process_time()
         touched, cit, ledger = run_chunk(tables, household, matrix, *columns)
@@ -69,7 +75,8 @@ def main() -> None:
     for array in (matrix, cit, ledger):
         digest.update(np.ascontiguousarray(array).tobytes())
     years = args.days / 365
-    print(f"{args.policy}: {citizens:,} citizens x {args.days} days, one core: "
+    label = f"{args.policy} (no-policy baseline)" if args.baseline else args.policy
+    print(f"{label}: {citizens:,} citizens x {args.days} days, one core: "
           f"{1e6 * best / citizens / years:.3f} µs per citizen-year "
           f"(best of {args.repeat}); output hash {digest.hexdigest()[:16]}")
 

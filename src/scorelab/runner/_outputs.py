@@ -95,8 +95,6 @@ def daily_table(
     ``matrix`` is the day matrix by its used columns (a column left out is zero).
     """
     column = _columns(matrix, layout)
-    used = np.zeros(layout.width, np.bool_)
-    used[matrix.columns] = True
     days, n_groups = matrix.values.shape[0] - 1, matrix.values.shape[2]
     day = np.repeat(np.arange(days), n_groups)
     dims = [name for name, values in zip(groups.names, groups.values, strict=True)
@@ -104,7 +102,8 @@ def daily_table(
     values = [v for vs in groups.values for v in vs]
     # score bins nobody reached hold no count: quantiles over the others are the same
     # (with none reached, one empty bin: no population, every quantile NaN)
-    bins = np.flatnonzero(used[layout.hist:layout.grades])
+    used = matrix.columns
+    bins = used[(used >= layout.hist) & (used < layout.grades)] - layout.hist
     if not bins.size:
         bins = np.zeros(1, np.int64)
     hist = np.stack([column(layout.hist + b) for b in bins], axis=1)

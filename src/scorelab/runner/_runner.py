@@ -372,14 +372,16 @@ def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int | None, back
     for index, (count, people, daily, cit, ledger, base) in enumerate(results,
                                                                       start=done_chunks):
         for name, part in (("daily", daily), ("baseline", base)):
-            if part is not None and direct:
+            if part is None:
+                continue
+            if direct:
                 whole[name] = part
-            elif part is not None:
-                if name not in matrices:
-                    matrices[name] = _empty_matrix(tables[name])
-                    used[name] = np.zeros(matrices[name].shape[1], np.bool_)
-                part.add_to(matrices[name])
-                used[name][part.columns] = True
+                continue
+            if name not in matrices:
+                matrices[name] = _empty_matrix(tables[name])
+                used[name] = np.zeros(matrices[name].shape[1], np.bool_)
+            part.add_to(matrices[name])
+            used[name][part.columns] = True
         done += count
         rows = {"citizens": citizens_table(
                     people, cit, region_names=plan.census_regions,

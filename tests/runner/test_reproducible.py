@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import scorelab
-from scorelab.runner._folder import FILES
+from scorelab.runner._folder import FILES, RowGroupWriter
 
 from ..conftest import POLICIES
 
@@ -46,9 +49,42 @@ def test_worker_count_never_changes_results(reference, runs_dir):
     assert _bytes(parallel) == _bytes(reference)
 
 
-def test_generator_seed_is_accepted(runs_dir):
-    import numpy as np
+def test_parts_larger_than_a_read_batch_give_the_same_files(runs_dir):
+    # 300,000 citizens in chunks of 262,144: the first chunk's part file is read back
+    # in two batches of 131,072 rows, where the unique citizen ids pass Parquet's
+    # dictionary limit (the small runs above never reach it)
+    common = {"citizens": 300_000, "days": 5, "seed": 3, "report": False}
+    whole = scorelab.run(POLICIES / "rongcheng.toml", out=runs_dir / "big-one-chunk",
+                         chunk_size=1 << 20, **common)
+    chunked = scorelab.run(POLICIES / "rongcheng.toml", out=runs_dir / "big-chunks",
+                           chunk_size=1 << 18, workers=2, **common)
+    assert chunked.manifest["chunks"] == 2
+    assert _bytes(chunked) == _bytes(whole)
 
+
+def _written(path, tables) -> bytes:
+    writer = RowGroupWriter(path)
+    for table in tables:
+        writer.write(table)
+    writer.close()
+    return path.read_bytes()
+
+
+def test_a_row_group_is_the_same_bytes_however_its_rows_arrive(tmp_path):
+    rows = pa.table({"citizen_id": np.arange(300_000, dtype=np.int64) * 7 + 3,
+                     "score": np.arange(300_000, dtype=np.int64) % 1000})
+    one = _written(tmp_path / "one.parquet", [rows])
+    pq.write_table(rows, tmp_path / "part.parquet", compression="zstd")
+    read_back = pq.read_table(tmp_path / "part.parquet")  # batches of 131,072 rows
+    assert read_back["citizen_id"].num_chunks > 1
+    for name, tables in (("read-back", [read_back]),
+                         ("slices", [rows.slice(i, 65_536) for i in range(0, 300_000, 65_536)]),
+                         ("odd slices", [rows.slice(i, 131_071)
+                                         for i in range(0, 300_000, 131_071)])):
+        assert _written(tmp_path / f"{name}.parquet", tables) == one, name
+
+
+def test_generator_seed_is_accepted(runs_dir):
     run = scorelab.run(POLICIES / "rongcheng.toml", citizens=2000, days=30,
                        seed=np.random.default_rng(5), out=runs_dir / "rng")
     assert run.manifest["seed"] == int(np.random.default_rng(5).integers(0, 2**63 - 1))

@@ -28,7 +28,15 @@ FILES = ("daily.parquet", "citizens.parquet", "ledger.parquet")
 
 
 class RowGroupWriter:
-    """Write a Parquet file in row groups of exactly ``rows_per_group`` rows (the last shorter)."""
+    """Write a Parquet file in row groups of exactly ``rows_per_group`` rows (the last shorter).
+
+    Each row group is handed to Parquet as one contiguous array per column.
+    The writer decides where a column falls back from dictionary to plain
+    encoding (a column of unique ids passes the 1 MiB dictionary limit at
+    131,072 values) at the boundaries of the arrays it is given; so a row group
+    assembled from a run's chunks, or from part files read back in batches of
+    131,072 rows, was other bytes than the same rows written in one piece.
+    """
 
     def __init__(self, path: Path, rows_per_group: int = ROWS_PER_GROUP) -> None:
         self.path = path
@@ -48,7 +56,8 @@ class RowGroupWriter:
 
     def _emit(self, rows: int) -> None:
         combined = pa.concat_tables(self._pending)
-        head, tail = combined.slice(0, rows), combined.slice(rows)
+        # one chunk per column: the bytes depend on the rows only (see the class)
+        head, tail = combined.slice(0, rows).combine_chunks(), combined.slice(rows)
         if self._writer is None:
             self._writer = pq.ParquetWriter(self.path, self._schema, compression="zstd")
         self._writer.write_table(head, row_group_size=rows)

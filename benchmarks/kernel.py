@@ -23,7 +23,8 @@ from scorelab._resources import resolve_policy, resolve_scenario
 from scorelab.engine._kernel import new_household, run_chunk
 from scorelab.engine._tables import to_kernel
 from scorelab.policy._load import load_policy
-from scorelab.runner._runner import _empty_matrix, _plan
+from scorelab.runner._runner import _plan
+from scorelab.runner._worker import empty_matrix
 from scorelab.world._population import generate
 from scorelab.world._scenario import load_scenario
 
@@ -59,14 +60,14 @@ def main() -> None:
                 people.urban, people.income_decile, people.occupation)
 
     warm = chunk(0, 4096)
-    run_chunk(tables, new_household(chosen, 4096), _empty_matrix(chosen), *warm)
+    run_chunk(tables, new_household(chosen, 4096), empty_matrix(chosen), *warm)
 
     columns = chunk(0, citizens)
     best = float("inf")
     for _ in range(args.repeat):
         household = new_household(chosen, citizens)
         household.cit.fill(0)  # touch the pages first: their zeroing is not the kernel's
-        matrix = _empty_matrix(chosen)
+        matrix = empty_matrix(chosen)
         matrix.fill(0)
         start = time.process_time()
         touched, cit, ledger = run_chunk(tables, household, matrix, *columns)

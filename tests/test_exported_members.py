@@ -18,7 +18,8 @@ REPORT_PACKAGE = importlib.import_module("scorelab.report")
 EXPECTED = {
     scorelab: {
         "CalibrationResult", "CitizenStory", "PolicyError", "PolicyInfo", "RunFolderError",
-        "RunRefusedError", "RunResult", "ScenarioError", "ScorelabError", "ValidationSummary",
+        "RunInterruptedError", "RunProgress", "RunRefusedError", "RunResult", "ScenarioError",
+        "ScorelabError", "ValidationSummary",
         "__version__", "calibrate", "explain", "policies", "run", "validate",
         "Comparison", "compare", "report",
     },
@@ -26,7 +27,7 @@ EXPECTED = {
         "CompiledCondition", "ConditionError", "LoadedPolicy", "Policy", "PolicyInfo",
         "ValidationSummary", "compile_condition", "load_policy", "policies", "validate",
     },
-    scorelab.runner: {"RunResult", "plan_chunks", "read_manifest", "run"},
+    scorelab.runner: {"PHASES", "RunProgress", "RunResult", "plan_chunks", "read_manifest", "run"},
     scorelab.audit: {
         "CitizenStory", "Comparison", "ComparisonRow", "audit_table", "compare_runs", "explain",
     },

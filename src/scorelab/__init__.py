@@ -17,6 +17,7 @@ _numba_cache.configure()
 from scorelab._errors import (  # noqa: E402 (the version must exist before submodules load)
     PolicyError,
     RunFolderError,
+    RunInterruptedError,
     RunRefusedError,
     ScenarioError,
     ScorelabError,
@@ -25,7 +26,7 @@ from scorelab.audit import CitizenStory, Comparison, explain  # noqa: E402
 from scorelab.calibration import CalibrationResult, calibrate  # noqa: E402
 from scorelab.policy import PolicyInfo, ValidationSummary, policies, validate  # noqa: E402
 from scorelab.report import compare, report  # noqa: E402
-from scorelab.runner import RunResult, run  # noqa: E402
+from scorelab.runner import RunProgress, RunResult, run  # noqa: E402
 
 __all__ = [
     "CalibrationResult",
@@ -34,6 +35,8 @@ __all__ = [
     "PolicyError",
     "PolicyInfo",
     "RunFolderError",
+    "RunInterruptedError",
+    "RunProgress",
     "RunRefusedError",
     "RunResult",
     "ScenarioError",

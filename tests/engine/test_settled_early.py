@@ -16,7 +16,8 @@ from scorelab.engine._kernel import new_household, run_chunk
 from scorelab.engine._state import CIT_ACTS
 from scorelab.engine._tables import to_kernel
 from scorelab.policy import load_policy
-from scorelab.runner._runner import _empty_matrix, _plan
+from scorelab.runner._runner import _plan
+from scorelab.runner._worker import empty_matrix
 from scorelab.world._population import generate
 from scorelab.world._scenario import load_scenario
 
@@ -36,7 +37,7 @@ WORLDS = [
 def _outputs(tables, people):
     columns = (people.citizen_id, people.household_id, people.sex, people.age, people.region,
                people.urban, people.income_decile, people.occupation)
-    matrix = _empty_matrix(tables)
+    matrix = empty_matrix(tables)
     matrix.fill(0)
     _, cit, ledger = run_chunk(to_kernel(tables), new_household(tables, CITIZENS), matrix,
                                *columns)

@@ -11,7 +11,8 @@ from scorelab.engine._tables import make_layout, score_bins, to_kernel
 from scorelab.policy import load_policy
 from scorelab.runner._columns import used_columns
 from scorelab.runner._outputs import QUANTILES, daily_table
-from scorelab.runner._runner import _empty_matrix, _plan
+from scorelab.runner._runner import _plan
+from scorelab.runner._worker import empty_matrix
 from scorelab.world import load_scenario
 from scorelab.world._population import generate
 
@@ -26,7 +27,7 @@ def _rongcheng_matrix(citizens: int = 3000, days: int = 60):
                                     "seed": 3})
     job = plan.job
     people = generate(job.seed, 0, citizens, job.total, job.population)
-    matrix = _empty_matrix(job.tables)
+    matrix = empty_matrix(job.tables)
     run_chunk(to_kernel(job.tables), new_household(job.tables, citizens), matrix,
               people.citizen_id, people.household_id, people.sex, people.age, people.region,
               people.urban, people.income_decile, people.occupation)

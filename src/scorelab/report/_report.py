@@ -44,7 +44,8 @@ NAVIGATION = (
 
 
 def write_audit_and_report(folder: Path, manifest: dict[str, Any], *,
-                           by: Sequence[str] | None = None) -> list[str]:
+                           by: Sequence[str] | None = None,
+                           folder_name: str | None = None) -> list[str]:
     """Compute ``audit.parquet`` and ``report.html`` in ``folder`` from its Parquet files.
 
     Each file is written under a temporary name, then renamed. The folder's
@@ -56,6 +57,8 @@ def write_audit_and_report(folder: Path, manifest: dict[str, Any], *,
         folder: a run folder, or the runner's staging folder.
         manifest: the run's manifest, as the runner is about to write it.
         by: combinations of dimensions to audit (``"sex+age_band"``); None for the default.
+        folder_name: the run folder's name as the report shows it (the runner writes in
+            a hidden staging folder, then renames it); None: ``folder``'s name.
 
     Returns:
         The names of the files written: ``["audit.parquet", "report.html"]``.
@@ -67,25 +70,25 @@ def write_audit_and_report(folder: Path, manifest: dict[str, Any], *,
     stories = [(why, story(folder, citizen_id, manifest))
                for why, citizen_id in choose_story_citizens(tables.citizens, manifest)]
     data = ReportData(folder, manifest, tables, audit, read_policy(folder), stories)
-    html = render_report(data)
+    html = render_report(data, folder_name or folder.name)
     write_atomically(folder / REPORT_FILE, lambda path: path.write_text(html, encoding="utf-8"))
     return [AUDIT_FILE, REPORT_FILE]
 
 
-def render_report(data: ReportData) -> str:
-    """The whole report page as a string."""
+def render_report(data: ReportData, folder_name: str) -> str:
+    """The whole report page as a string; ``folder_name`` is the run folder it describes."""
     policy, scenario = data.manifest.get("policy", {}), data.manifest.get("scenario", {})
     subtitle = [
         f"{data.population:,} synthetic citizens, {len(data.dates)} days from {data.dates[0]}, "
         f"scenario '{scenario.get('name', '?')}', seed {data.manifest.get('seed', '?')}",
         f"scorelab {data.manifest.get('scorelab_version', '?')} · policy sha256 "
-        f"{str(policy.get('sha256', '?'))[:12]} · run folder {data.folder.name}",
+        f"{str(policy.get('sha256', '?'))[:12]} · run folder {folder_name}",
     ]
     body = [summary_section(data), scores_section(data), lists_section(data),
             wrongful_section(data), services_section(data), rewards_section(data),
             behaviour_section(data), disparities_section(data), stories_section(data),
             policy_section(data)]
-    return page(f"scorelab report: {policy.get('name', data.folder.name)}", subtitle,
+    return page(f"scorelab report: {policy.get('name', folder_name)}", subtitle,
                 NAVIGATION, body)
 
 

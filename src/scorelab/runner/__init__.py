@@ -8,6 +8,6 @@ from __future__ import annotations
 
 from scorelab.runner._folder import read_manifest
 from scorelab.runner._result import RunResult
-from scorelab.runner._runner import plan_chunks, run
+from scorelab.runner._runner import PHASES, RunProgress, plan_chunks, run
 
-__all__ = ["RunResult", "plan_chunks", "read_manifest", "run"]
+__all__ = ["PHASES", "RunProgress", "RunResult", "plan_chunks", "read_manifest", "run"]

@@ -1,30 +1,36 @@
-"""Checkpoints: what a run has finished, saved so that ``--resume`` can continue it.
+"""Checkpoints: what a run has finished, saved so that ``--resume`` can continue it exactly.
 
 While a run is in progress its staging folder holds::
 
-    request.json          what was asked (sizes, seed, options), to rebuild the run
-    policy.toml, scenario.toml   the exact inputs
-    parts/citizens-000012.parquet, parts/ledger-000012.parquet   one pair per finished chunk
-    checkpoint.npz        the summed day matrices after the first ``chunks_done`` chunks
-                          (their used columns), and the counts: one file, so matrices
-                          and counts never disagree
-    checkpoint.json       {"chunks_done": k, "chunks": n, "citizens_done": c}, for people
+    .scorelab-folder      the marker: a scorelab run folder (scorelab._owned)
+    policy.toml, scenario.toml, request.json   the exact inputs and options
+    checkpoint.json       the commit record: chunks done, the fingerprint of the inputs
+                          and the code, the name and sha256 of the matrices file, and
+                          the sha256 of every part file it counts
+    checkpoint-000012.npz the summed day matrices after the first 12 chunks (used columns)
+    parts/citizens-000011.parquet, parts/ledger-000011.parquet   one pair per chunk
 
-A run of one chunk writes no parts and no checkpoint: it has nothing to resume,
-and its rows go straight to the final files.
+``checkpoint.json`` is written when the run starts (no chunk done) and replaced
+atomically after every ``checkpoint_every`` chunks; it is the only commit point.
+A part or matrices file is written under a temporary name, renamed, and only
+then counted by the next ``checkpoint.json``; the matrices file it replaced is
+removed after. Parts stay until the run's outputs and manifest are complete, so
+a run stopped while it merges them resumes by merging them again.
 
-Every file is written under a temporary name and renamed. The part files of a
-chunk are written before the checkpoint that counts it, so after a crash the
-checkpoint never claims work that is not on disk; parts beyond it are dropped
-and recomputed. Chunks are deterministic, so a resumed run ends byte-identical
-to an uninterrupted one.
+``load`` checks all of it before a resume simulates anything: the inputs and
+the code must hash as they did (else the resumed chunks would mix two runs),
+and the matrices and every counted part must be there with the same sha256.
+Anything else is refused with one line naming the file and what to do.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +38,30 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from scorelab._errors import RunFolderError, RunRefusedError
+from scorelab._fingerprint import code_sha256, file_sha256
 from scorelab.runner._columns import UsedColumns, dense, used_columns
 from scorelab.runner._folder import RowGroupWriter
 
 PARTS = "parts"
+CHECKPOINT = "checkpoint.json"
+INPUTS = ("policy.toml", "scenario.toml", "request.json")
+FORMAT = 2
 _COLUMNS, _WIDTH = ".columns", ".width"  # suffixes of a matrix's companions in the npz
+_PART_NAME = re.compile(r"(citizens|ledger)-(\d{6})\.parquet")
+_MATRICES_NAME = re.compile(r"checkpoint-\d{6}\.npz")
+START_AGAIN = "start the run again with --force"
+
+
+@dataclass
+class Progress:
+    """What a run has finished: the state a checkpoint saves and a resume starts from."""
+
+    chunks: int
+    chunks_done: int = 0
+    citizens_done: int = 0
+    matrices: dict[str, np.ndarray] = field(default_factory=dict)
+    parts: dict[str, str] = field(default_factory=dict)  # part name -> sha256
 
 
 def part_path(staging: Path, kind: str, chunk: int) -> Path:
@@ -44,67 +69,153 @@ def part_path(staging: Path, kind: str, chunk: int) -> Path:
     return staging / PARTS / f"{kind}-{chunk:06d}.parquet"
 
 
-def write_part(staging: Path, kind: str, chunk: int, table: pa.Table) -> None:
-    """Write one chunk's rows atomically."""
+def fingerprint(staging: Path) -> dict[str, str]:
+    """The sha256 of each input file and of scorelab's code."""
+    return {**{name: file_sha256(staging / name) for name in INPUTS}, "code": code_sha256()}
+
+
+def start(staging: Path, chunks: int) -> Progress:
+    """Record a new run's fingerprint, with no chunk done; return its empty progress."""
+    progress = Progress(chunks)
+    _write_record(staging, progress, matrices_file=None, matrices_sha=None)
+    return progress
+
+
+def write_part(staging: Path, kind: str, chunk: int, table: pa.Table) -> tuple[str, str]:
+    """Write one chunk's rows atomically; return the part's name and sha256."""
     path = part_path(staging, kind, chunk)
     path.parent.mkdir(exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    data = sink.getvalue().to_pybytes()
+    _write_bytes(path, data)
+    return path.name, hashlib.sha256(data).hexdigest()
 
 
-def save(staging: Path, chunks_done: int, chunks: int, citizens_done: int,
-         matrices: dict[str, np.ndarray], used: dict[str, np.ndarray] | None = None) -> None:
-    """Record that the first ``chunks_done`` chunks are finished, with their summed matrices.
+def save(staging: Path, progress: Progress, used: dict[str, np.ndarray] | None = None) -> None:
+    """Commit ``progress``: its matrices file, then ``checkpoint.json`` that counts it.
 
     Only used columns are saved (a long run's matrix is mostly zero); ``used``
     says which, per matrix, when the caller keeps track (else they are found).
     """
-    info = {"chunks_done": chunks_done, "chunks": chunks, "citizens_done": citizens_done}
-    arrays: dict[str, np.ndarray] = {}
-    for name, matrix in matrices.items():
+    arrays: dict[str, np.ndarray] = {"_chunks_done": np.int64(progress.chunks_done)}
+    for name, matrix in progress.matrices.items():
         part = used_columns(matrix, None if used is None else used.get(name))
         arrays[name] = part.values
         arrays[f"{name}{_COLUMNS}"] = part.columns
         arrays[f"{name}{_WIDTH}"] = np.int64(matrix.shape[1])
-    tmp = staging / ".checkpoint.tmp.npz"
-    np.savez(tmp, **arrays, **{f"_{k}": np.int64(v) for k, v in info.items()})
-    os.replace(tmp, staging / "checkpoint.npz")
-    tmp_json = staging / ".checkpoint.json.tmp"
-    tmp_json.write_text(json.dumps(info))
-    os.replace(tmp_json, staging / "checkpoint.json")
+    matrices_file = f"checkpoint-{progress.chunks_done:06d}.npz"
+    tmp = staging / f".{matrices_file}.tmp.npz"
+    np.savez(tmp, **arrays)
+    os.replace(tmp, staging / matrices_file)
+    _write_record(staging, progress, matrices_file=matrices_file,
+                  matrices_sha=file_sha256(staging / matrices_file))
+    for old in staging.iterdir():
+        if _MATRICES_NAME.fullmatch(old.name) and old.name != matrices_file:
+            old.unlink()
 
 
-def load(staging: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """The last checkpoint (``chunks_done`` 0 and no matrices when there is none).
+def _write_record(staging: Path, progress: Progress, *, matrices_file: str | None,
+                  matrices_sha: str | None) -> None:
+    record = {"format": FORMAT, "chunks_done": progress.chunks_done, "chunks": progress.chunks,
+              "citizens_done": progress.citizens_done, "fingerprint": fingerprint(staging),
+              "matrices": matrices_file, "matrices_sha256": matrices_sha,
+              "parts": dict(sorted(progress.parts.items()))}
+    _write_bytes(staging / CHECKPOINT, (json.dumps(record, indent=1) + "\n").encode())
 
-    Parts of chunks the checkpoint does not count are removed: they may be
-    incomplete, and they will be recomputed.
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def load(staging: Path, out: Path) -> Progress:
+    """The progress an interrupted run can continue from, checked to continue it exactly.
+
+    Parts the checkpoint does not count are removed (they will be recomputed).
+
+    Raises:
+        RunFolderError: a file of the run's state is missing or damaged.
+        RunRefusedError: an input or scorelab's code changed since the run started.
     """
-    info: dict[str, Any] = {"chunks_done": 0, "citizens_done": 0}
-    matrices: dict[str, np.ndarray] = {}
-    path = staging / "checkpoint.npz"
-    if path.is_file():
-        with np.load(path) as saved:
-            names = [name for name in saved.files if not name.startswith("_") and "." not in name]
-            matrices = {name: dense(UsedColumns(saved[f"{name}{_COLUMNS}"], saved[name]),
-                                    int(saved[f"{name}{_WIDTH}"])) for name in names}
-            info = {name[1:]: int(saved[name]) for name in saved.files if name.startswith("_")}
+    record = _read_record(staging / CHECKPOINT, out)
+    changed = [name for name, sha in fingerprint(staging).items()
+               if record["fingerprint"].get(name) != sha]
+    if changed:
+        what = " and ".join("scorelab's code" if name == "code" else name for name in changed)
+        raise RunRefusedError(f"{out}: {what} changed since the run started: resuming would mix "
+                              f"chunks of two different runs; {START_AGAIN}")
+    progress = Progress(record["chunks"], record["chunks_done"], record["citizens_done"],
+                        parts=dict(record["parts"]))
+    if record["matrices"] is not None:
+        progress.matrices = _read_matrices(staging, record, out)
+    for name, sha in progress.parts.items():
+        path = staging / PARTS / name
+        if not path.is_file():
+            raise RunFolderError(f"{path}: missing part of the run: {START_AGAIN}")
+        if file_sha256(path) != sha:
+            raise RunFolderError(f"{path}: damaged or replaced (sha256 differs from the "
+                                 f"checkpoint's): {START_AGAIN}")
     parts = staging / PARTS
     if parts.is_dir():
         for part in parts.iterdir():
-            chunk = int(part.stem.rsplit("-", 1)[1]) if part.stem[-6:].isdigit() else -1
-            if chunk < 0 or chunk >= info["chunks_done"]:
+            if _PART_NAME.fullmatch(part.name) and part.name not in progress.parts:
                 part.unlink()
-    return info, matrices
+    return progress
+
+
+def _read_record(path: Path, out: Path) -> dict[str, Any]:
+    for name in INPUTS:
+        if not (path.parent / name).is_file():
+            raise RunFolderError(f"{path.parent / name}: missing input of the run: "
+                                 f"{START_AGAIN}")
+    _read_json(path.parent / "request.json")
+    record = _read_json(path)
+    try:
+        valid = (record["format"] == FORMAT and isinstance(record["fingerprint"], dict)
+                 and isinstance(record["parts"], dict)
+                 and len(record["parts"]) == 2 * record["chunks_done"]
+                 and all(isinstance(record[key], int)
+                         for key in ("chunks_done", "chunks", "citizens_done")))
+    except (KeyError, TypeError):
+        valid = False
+    if not valid:
+        raise RunFolderError(f"{path}: not a checkpoint of this scorelab: {START_AGAIN}")
+    return record
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise RunFolderError(f"{path}: missing: {START_AGAIN}") from None
+    except (OSError, ValueError):
+        raise RunFolderError(f"{path}: unreadable or not JSON: {START_AGAIN}") from None
+
+
+def _read_matrices(staging: Path, record: dict[str, Any], out: Path) -> dict[str, np.ndarray]:
+    path = staging / str(record["matrices"])
+    if not _MATRICES_NAME.fullmatch(path.name) or not path.is_file():
+        raise RunFolderError(f"{path}: missing: {START_AGAIN}")
+    if file_sha256(path) != record["matrices_sha256"]:
+        raise RunFolderError(f"{path}: damaged (sha256 differs from {CHECKPOINT}'s): "
+                             f"{START_AGAIN}")
+    try:
+        with np.load(path) as saved:
+            if int(saved["_chunks_done"]) != record["chunks_done"]:
+                raise ValueError("chunk count")
+            names = [name for name in saved.files if not name.startswith("_") and "." not in name]
+            return {name: dense(UsedColumns(saved[f"{name}{_COLUMNS}"], saved[name]),
+                                int(saved[f"{name}{_WIDTH}"])) for name in names}
+    except (OSError, ValueError, KeyError, EOFError) as exc:
+        raise RunFolderError(f"{path}: unreadable ({exc}): {START_AGAIN}") from None
 
 
 def merge_parts(staging: Path, kind: str, chunks: int) -> None:
-    """Join the parts of ``kind`` into ``<kind>.parquet`` in fixed row groups, then drop them."""
+    """Join the parts of ``kind`` into ``<kind>.parquet`` in fixed row groups (parts stay)."""
     write_final(staging, kind, (pq.read_table(part_path(staging, kind, chunk))
                                 for chunk in range(chunks)))
-    for chunk in range(chunks):
-        part_path(staging, kind, chunk).unlink()
 
 
 def write_final(staging: Path, kind: str, tables: Iterable[pa.Table]) -> None:
@@ -121,9 +232,14 @@ def write_final(staging: Path, kind: str, tables: Iterable[pa.Table]) -> None:
 
 
 def clear(staging: Path) -> None:
-    """Remove checkpoint files once the run's outputs are complete."""
-    for name in ("checkpoint.json", "checkpoint.npz"):
-        (staging / name).unlink(missing_ok=True)
+    """Remove the checkpoint and the parts once the run's outputs and manifest are complete."""
     parts = staging / PARTS
-    if parts.is_dir() and not any(parts.iterdir()):
-        parts.rmdir()
+    if parts.is_dir():
+        for part in parts.iterdir():
+            if _PART_NAME.fullmatch(part.name):
+                part.unlink()
+        if not any(parts.iterdir()):
+            parts.rmdir()
+    for entry in staging.iterdir():
+        if entry.name == CHECKPOINT or _MATRICES_NAME.fullmatch(entry.name):
+            entry.unlink()

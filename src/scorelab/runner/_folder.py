@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from scorelab._errors import RunFolderError, RunRefusedError
+from scorelab._owned import check_replaceable, protected_reason, remove_owned, write_marker
 
 MANIFEST = "manifest.json"
 ROWS_PER_GROUP = 1 << 20
@@ -74,14 +75,33 @@ class RowGroupWriter:
             self._writer.close()
 
 
+#: What a run folder may hold: every file the runner and ``scorelab report`` write there.
+RUN_FILES = (MANIFEST, "daily.parquet", "citizens.parquet", "ledger.parquet",
+             "baseline.parquet", "audit.parquet", "report.html", "policy.toml",
+             "scenario.toml", "request.json")
+
+
 def prepare_output(out: Path, *, force: bool) -> Path:
-    """Check ``out`` can receive a run; return the hidden folder to write it in."""
+    """Check ``out`` can receive a run; return the new hidden folder to write it in.
+
+    The caller holds :func:`scorelab._owned.writing` on ``out``. ``force``
+    replaces only a scorelab run folder (and its interrupted staging folder).
+    """
     out = out.resolve()
+    reason = protected_reason(out)
+    if reason is not None:
+        raise RunRefusedError(f"--out {out}: {reason}: choose a new folder for the run")
+    if os.path.ismount(out):
+        raise RunRefusedError(f"--out {out} is a mount point: a run is written beside its "
+                              "folder and renamed into place, which cannot replace a mount "
+                              f"point; use --out {out / 'run'}")
     if out.exists() and not out.is_dir():
-        raise RunRefusedError(f"{out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise RunRefusedError(f"{out} already exists and is not empty: pass --force to replace "
-                              "it, or choose another --out")
+        raise RunRefusedError(f"--out {out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise RunRefusedError(f"--out {out} already exists and is not empty: pass --force "
+                                  "to replace it, or choose another --out")
+        check_replaceable(out, "run", RUN_FILES)
     parent = out.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -94,8 +114,9 @@ def prepare_output(out: Path, *, force: bool) -> Path:
         if not force:
             raise RunRefusedError(f"{out} has an interrupted run: continue it with --resume "
                                   f"{out}, or pass --force to start again")
-        shutil.rmtree(staging)
+        remove_owned(staging, "run")
     staging.mkdir()
+    write_marker(staging, "run")
     return staging
 
 
@@ -113,12 +134,14 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
 
 
 def publish(staging: Path, out: Path) -> None:
-    """Move a finished run from its hidden folder to ``out``, replacing an old one."""
+    """Move a finished run from its hidden folder to ``out``, replacing an old run there."""
     out = out.resolve()
     old = out.parent / f".{out.name}.old"
+    if old.exists():  # left by a publish that was stopped halfway
+        remove_owned(old, "run")
     if out.exists():
-        if old.exists():
-            shutil.rmtree(old)
+        if any(out.iterdir()):
+            check_replaceable(out, "run", RUN_FILES)
         os.replace(out, old)
     os.replace(staging, out)
     if old.exists():
@@ -142,7 +165,7 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise RunFolderError(f"{path}: unreadable manifest ({exc})") from None
-    if manifest.get("complete") is not True:
+    if not isinstance(manifest, dict) or manifest.get("complete") is not True:
         raise RunFolderError(f"{folder}: the run is incomplete")
     missing = [name for name in FILES if not (folder / name).is_file()]
     if missing:
@@ -155,6 +178,9 @@ def progress_note(staging: Path) -> str:
     path = staging / "checkpoint.json"
     if not path.is_file():
         return "no chunk finished yet"
-    info = json.loads(path.read_text())
-    return (f"{info['chunks_done']} of {info['chunks']} chunks done "
-            f"({info['citizens_done']:,} citizens)")
+    try:
+        info = json.loads(path.read_text())
+        return (f"{info['chunks_done']} of {info['chunks']} chunks done "
+                f"({info['citizens_done']:,} citizens)")
+    except (OSError, ValueError, KeyError, TypeError):
+        return "its checkpoint is unreadable"

@@ -16,13 +16,12 @@ result.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import tempfile
 import time
-from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,22 +31,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from scorelab import __version__
-from scorelab._errors import RunRefusedError
+from scorelab._errors import RunInterruptedError, RunRefusedError
+from scorelab._owned import MARKER, marker_kind, writing
 from scorelab._random import seed_to_int
 from scorelab._resources import resolve_policy, resolve_scenario
-from scorelab.engine._kernel import new_household, run_chunk
-from scorelab.engine._tables import (
-    Groups,
-    Tables,
-    build_tables,
-    make_layout,
-    score_bins,
-    to_kernel,
-)
+from scorelab.engine._tables import Groups, build_tables, make_layout, score_bins
 from scorelab.policy._load import LoadedPolicy, load_policy
 from scorelab.policy._schema import Policy
 from scorelab.runner import _checkpoint as checkpoint
-from scorelab.runner._columns import UsedColumns, take_columns, used_columns
+from scorelab.runner._backends import chunk_results
+from scorelab.runner._columns import UsedColumns, used_columns
 from scorelab.runner._defaults import (
     default_chunk_size,
     default_ledger_sample,
@@ -57,98 +50,29 @@ from scorelab.runner._estimate import refuse_if_too_big
 from scorelab.runner._folder import prepare_output, publish, staging_of, write_manifest
 from scorelab.runner._outputs import citizens_table, daily_table, ledger_table
 from scorelab.runner._result import RunResult
+from scorelab.runner._stop import StopRequests
+from scorelab.runner._worker import Job, empty_matrix
 from scorelab.world._census import load_census
-from scorelab.world._population import BLOCK, PopulationTables, generate, in_sample
+from scorelab.world._population import BLOCK
 from scorelab.world._population import build_tables as population_tables
 from scorelab.world._scenario import LoadedScenario, load_scenario
 
 DEFAULT_CHECKPOINT_EVERY = 4
+#: The phases of a run, in order, as :class:`RunProgress` reports them.
+PHASES = ("simulate", "citizens", "ledger", "daily", "report", "publish")
 
 
 @dataclass(frozen=True)
-class _Job:
-    """Everything a worker needs, shipped once per worker process."""
+class RunProgress:
+    """Where a run is: its phase, and for ``simulate`` the citizens done of all.
 
-    tables: Tables
-    population: PopulationTables
-    seed: int
+    The writing phases (``citizens``, ``ledger``, ``daily``, ``report``,
+    ``publish``) are reported once each as they start, with ``done == total``.
+    """
+
+    phase: str
+    done: int
     total: int
-    baseline: Tables | None = None  # the same world with no policy, for deterrence
-
-
-_job: _Job | None = None
-_kernel_tables: Any = None
-_kernel_baseline: Any = None
-_matrices: dict[str, np.ndarray] = {}  # this worker's day matrices, reused chunk after chunk
-_households: dict[str, Any] = {}  # and its household scratch, likewise
-
-
-def _init_worker(job: _Job) -> None:
-    global _job, _kernel_tables, _kernel_baseline  # noqa: PLW0603 (one job per worker process)
-    _job = job
-    _kernel_tables = to_kernel(job.tables)
-    _kernel_baseline = to_kernel(job.baseline) if job.baseline is not None else None
-    _matrices.clear()
-    _households.clear()
-
-
-def _empty_matrix(tables: Tables) -> np.ndarray:
-    return np.zeros((tables.days + 1, tables.layout.width, tables.n_groups), np.int64)
-
-
-def _worker_matrix(name: str, tables: Tables) -> np.ndarray:
-    """This worker's day matrix ``name``, made once and reused chunk after chunk."""
-    if name not in _matrices:
-        _matrices[name] = _empty_matrix(tables)
-    return _matrices[name]
-
-
-def _worker_household(name: str, tables: Tables, count: int) -> Any:
-    """This worker's household scratch ``name``, cleared for a chunk of ``count`` citizens.
-
-    Reused chunk after chunk: a fresh one would map (and the kernel zero) about
-    150 MB of per-citizen counters for every million citizens.
-    """
-    household = _households.get(name)
-    if household is None or household.cit.shape[0] < count:
-        household = _households[name] = new_household(tables, count)
-    else:
-        household.cnt[:] = 0
-        household.cit[:count] = 0
-    return household
-
-
-def _simulate(span: tuple[int, int]) -> tuple[int, Any, UsedColumns, np.ndarray, np.ndarray, Any]:
-    """Simulate citizens ``first .. first + count - 1`` in this worker.
-
-    Returns how many citizens it simulated; the people and per-citizen counters
-    of the ones in the ledger's seeded sample (only those are written, so only
-    those travel back); the used columns of its day matrix; its ledger rows;
-    and (with a baseline: the same people simulated a second time with no
-    policy) the used columns of the baseline's day matrix.
-    """
-    first, count = span
-    assert _job is not None
-    people = generate(_job.seed, first, count, _job.total, _job.population)
-    columns = (people.citizen_id, people.household_id, people.sex, people.age, people.region,
-               people.urban, people.income_decile, people.occupation)
-    matrix = _worker_matrix("daily", _job.tables)
-    household = _worker_household("daily", _job.tables, count)
-    touched, cit, ledger = run_chunk(_kernel_tables, household, matrix, *columns)
-    daily = take_columns(matrix, touched)
-    cit = cit[:count]
-    if _job.tables.ledger_sample < 1.0:  # the citizen table keeps the ledger's sample
-        keep = in_sample(_job.seed, people.citizen_id, _job.tables.ledger_sample)
-        people, cit = people.subset(keep), cit[keep]
-    else:
-        cit = cit.copy()  # the scratch is reused for the next chunk
-    baseline = None
-    if _kernel_baseline is not None:
-        matrix = _worker_matrix("baseline", _job.baseline)
-        household = _worker_household("baseline", _job.baseline, count)
-        touched, _, _ = run_chunk(_kernel_baseline, household, matrix, *columns)
-        baseline = take_columns(matrix, touched)
-    return count, people, daily, cit, ledger, baseline
 
 
 def plan_chunks(total: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -161,36 +85,13 @@ def plan_chunks(total: int, chunk_size: int) -> list[tuple[int, int]]:
     return [(first, min(size, total - first)) for first in range(0, total, size)]
 
 
-def _results(job: _Job, spans: list[tuple[int, int]], workers: int | None,
-             backend: str = "local", ray_address: str | None = None) -> Iterator[tuple]:
-    """Chunk results in chunk order; at most ``workers + 1`` chunks are in flight at once."""
-    if backend == "ray":
-        from scorelab.runner._ray import ray_results  # noqa: PLC0415 (optional dependency)
-
-        yield from ray_results(job, spans, workers, ray_address)
-        return
-    if workers <= 1 or len(spans) <= 1:
-        _init_worker(job)
-        yield from map(_simulate, spans)
-        return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                             initargs=(job,)) as pool:
-        pending: deque = deque()
-        for span in spans:
-            pending.append(pool.submit(_simulate, span))
-            if len(pending) > workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-
 @dataclass(frozen=True)
 class _Plan:
     """A run, ready to execute: inputs, compiled tables, chunks and options."""
 
     policy: LoadedPolicy
     scenario: LoadedScenario
-    job: _Job
+    job: Job
     groups: Groups
     census_regions: tuple[str, ...]
     spans: list[tuple[int, int]]
@@ -208,7 +109,7 @@ def _plan(policy: LoadedPolicy, scenario: LoadedScenario, request: dict[str, Any
     if request["baseline"]:
         baseline_tables, _ = build_tables(without_rules(policy.policy), world, census,
                                           population.occupation_names, ledger_sample=0.0)
-    job = _Job(tables, population, meta.seed, meta.citizens, baseline_tables)
+    job = Job(tables, population, meta.seed, meta.citizens, baseline_tables)
     spans = plan_chunks(meta.citizens, request["chunk_size"])
     return _Plan(policy, scenario, job, groups, census.region_names, spans, request)
 
@@ -235,7 +136,7 @@ def _check_options(citizens, days, chunk_size, workers, ledger_sample, checkpoin
 
 
 def run(
-    policy: str | Path | LoadedPolicy = "rongcheng",
+    policy: str | Path | LoadedPolicy | None = None,
     scenario: str | Path | LoadedScenario | None = None,
     *,
     citizens: int | None = None,
@@ -252,7 +153,7 @@ def run(
     ray_address: str | None = None,
     force: bool = False,
     resume: str | Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[RunProgress], None] | None = None,
 ) -> RunResult:
     """Simulate ``policy`` on ``scenario`` and write a run folder.
 
@@ -262,7 +163,7 @@ def run(
             (100,000 citizens, 365 days).
         citizens: population size, overriding the scenario's.
         days: days to simulate, overriding the scenario's.
-        seed: an int or a numpy Generator, overriding the scenario's seed.
+        seed: an int in [0, 2**63) or a numpy Generator, overriding the scenario's seed.
         out: the run folder; None writes to a new temporary folder.
         chunk_size: citizens per unit of work (rounded up to whole blocks of 1,024);
             None: about four chunks per worker, between 262,144 and 1,048,576.
@@ -281,19 +182,34 @@ def run(
         backend: ``local`` (a process pool) or ``ray`` (tasks on a Ray cluster; needs the
             ``scorelab[ray]`` extra).
         ray_address: the Ray cluster to join; None starts a local Ray instance.
-        force: replace an existing non-empty ``out``.
-        resume: continue the interrupted run of this folder from its last checkpoint;
-            every other argument but ``workers`` and ``progress`` is then taken from it.
-        progress: called with (citizens done, citizens in all) after each chunk.
+        force: replace ``out`` if it is a scorelab run folder (never another folder).
+        resume: continue the interrupted run of this folder from its last checkpoint,
+            exactly as it was started: only ``workers``, ``backend``, ``ray_address``
+            and ``progress`` may be given with it.
+        progress: called with a :class:`RunProgress` after each chunk and as each
+            writing phase starts.
 
     Returns:
         The finished run, whose tables can be read as pyarrow, polars or pandas.
+
+    Raises:
+        RunRefusedError: bad options, a run that would not fit, an ``out`` that is not
+            scorelab's to replace, or a folder another process is writing.
+        RunInterruptedError: the run stopped (SIGINT, SIGTERM, a full disk, a lost
+            worker); its folder can be resumed.
     """
     if backend not in ("local", "ray"):
         raise RunRefusedError(f'backend must be "local" or "ray", got "{backend}"')
     options = {"workers": workers, "backend": backend, "ray_address": ray_address}
     if resume is not None:
+        _refuse_options_with_resume(policy=policy, scenario=scenario, citizens=citizens,
+                                    days=days, seed=seed, out=out, chunk_size=chunk_size,
+                                    ledger_sample=ledger_sample, baseline=baseline,
+                                    checkpoint_every=checkpoint_every, report=report,
+                                    force=force)
         return _resume(Path(resume), progress=progress, **options)
+    if policy is None:
+        raise RunRefusedError("give a policy to run (a file or a shipped name), or resume=")
     _check_options(citizens, days, chunk_size, workers, ledger_sample, checkpoint_every)
     loaded_policy = policy if isinstance(policy, LoadedPolicy) else load_policy(
         resolve_policy(policy))
@@ -318,104 +234,181 @@ def run(
     plan = _plan(loaded_policy, loaded_scenario, request)
     if out is None:
         out = Path(tempfile.mkdtemp(prefix="scorelab-run-")) / "run"
-    out = Path(out)
+    out = Path(out).resolve()
     refuse_if_too_big(plan.job.tables, citizens=meta.citizens, chunk_size=chunk_size,
                       workers=sizing_workers, baseline=baseline, out=out)
-    staging = prepare_output(out, force=force)
-    (staging / "policy.toml").write_text(loaded_policy.text)
-    (staging / "scenario.toml").write_text(loaded_scenario.text)
-    (staging / "request.json").write_text(json.dumps(request, indent=2))
-    return _execute(plan, staging, out, progress=progress, **options)
+    with writing(out):
+        staging = prepare_output(out, force=force)
+        (staging / "policy.toml").write_text(loaded_policy.text)
+        (staging / "scenario.toml").write_text(loaded_scenario.text)
+        (staging / "request.json").write_text(json.dumps(request, indent=2))
+        state = checkpoint.start(staging, len(plan.spans))
+        return _execute(plan, staging, out, state, progress=progress, **options)
 
 
-def _resume(out: Path, *, progress: Callable[[int, int], None] | None,
+#: The keywords ``resume`` takes from the run's folder, with their defaults and CLI names.
+_FIXED_BY_RESUME = {
+    "policy": (None, "POLICY"), "scenario": (None, "--scenario"),
+    "citizens": (None, "--citizens"), "days": (None, "--days"), "seed": (None, "--seed"),
+    "out": (None, "--out"), "chunk_size": (None, "--chunk-size"),
+    "ledger_sample": (None, "--ledger-sample"), "baseline": (False, "--baseline"),
+    "checkpoint_every": (DEFAULT_CHECKPOINT_EVERY, "--checkpoint-every"),
+    "report": (True, "--no-report"), "force": (False, "--force"),
+}
+
+
+def _refuse_options_with_resume(**given: Any) -> None:
+    """Refuse options that a resume would have to ignore: they are fixed by the run's folder."""
+    changed = [cli for name, (default, cli) in _FIXED_BY_RESUME.items()
+               if given[name] is not default and given[name] != default]
+    if changed:
+        raise RunRefusedError(
+            f"--resume continues a run exactly as it was started, so {', '.join(changed)} "
+            "cannot be given with it (only --workers, --backend and --ray-address can); "
+            "to run with other options, start a new run (--force replaces the old one)")
+
+
+def _resume(out: Path, *, progress: Callable[[RunProgress], None] | None,
             **options: Any) -> RunResult:
     """Continue an interrupted run from its staging folder's last checkpoint."""
-    staging = staging_of(out)
-    if not (staging / "request.json").is_file():
-        if (out / "manifest.json").is_file():
-            raise RunRefusedError(f"{out} is already complete: nothing to resume")
-        raise RunRefusedError(f"{out}: no interrupted run to resume (no {staging.name})")
-    if (staging / "manifest.json").is_file():  # finished, interrupted while publishing
-        publish(staging, out)
-        return RunResult(out.resolve())
-    request = json.loads((staging / "request.json").read_text())
-    if request["scorelab_version"] != __version__:
-        raise RunRefusedError(f"{out} was started by scorelab {request['scorelab_version']}; "
-                              f"this is {__version__}: start the run again")
-    options["workers"] = _workers(options["workers"], request["citizens"], options["backend"])
-    policy = load_policy(staging / "policy.toml")
-    scenario = load_scenario(staging / "scenario.toml", citizens=request["citizens"],
-                             days=request["days"], seed=request["seed"])
-    return _execute(_plan(policy, scenario, request), staging, out, progress=progress,
-                    **options)
+    out = out.resolve()
+    with writing(out):
+        staging = staging_of(out)
+        if not staging.is_dir():
+            if (out / "manifest.json").is_file():
+                raise RunRefusedError(f"{out} is already complete: nothing to resume")
+            raise RunRefusedError(f"{out}: no interrupted run to resume (no {staging.name})")
+        if marker_kind(staging) != "run":
+            raise RunRefusedError(f"{staging}: not a scorelab run folder (no {MARKER}): "
+                                  "nothing of it is touched")
+        if (staging / "manifest.json").is_file():  # finished, stopped while publishing
+            checkpoint.clear(staging)
+            publish(staging, out)
+            return RunResult(out)
+        state = checkpoint.load(staging, out)
+        request = json.loads((staging / "request.json").read_text())
+        options["workers"] = _workers(options["workers"], request["citizens"],
+                                      options["backend"])
+        policy = load_policy(staging / "policy.toml")
+        scenario = load_scenario(staging / "scenario.toml", citizens=request["citizens"],
+                                 days=request["days"], seed=request["seed"])
+        return _execute(_plan(policy, scenario, request), staging, out, state,
+                        progress=progress, **options)
 
 
-def _execute(plan: _Plan, staging: Path, out: Path, *, workers: int | None, backend: str,
-             ray_address: str | None, progress: Callable[[int, int], None] | None) -> RunResult:
-    """Simulate the chunks not yet done, checkpointing, then write and publish the folder."""
+def _execute(plan: _Plan, staging: Path, out: Path, state: checkpoint.Progress, *,
+             workers: int | None, backend: str, ray_address: str | None,
+             progress: Callable[[RunProgress], None] | None) -> RunResult:
+    """Simulate the chunks not yet done, then write and publish the folder.
+
+    A stop (signal, full disk, lost worker) saves a checkpoint of every chunk
+    finished so far and raises :class:`RunInterruptedError`.
+    """
+    with StopRequests() as stop:
+        try:
+            return _simulate_and_write(plan, staging, out, state, stop, workers=workers,
+                                       backend=backend, ray_address=ray_address,
+                                       progress=progress)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            raise RunInterruptedError(
+                f"the disk is full ({exc.filename or staging}): free some space, then "
+                f"continue with: scorelab run --resume {out}") from None
+
+
+def _simulate_and_write(plan: _Plan, staging: Path, out: Path, state: checkpoint.Progress,
+                        stop: StopRequests, *, workers: int | None, backend: str,
+                        ray_address: str | None,
+                        progress: Callable[[RunProgress], None] | None) -> RunResult:
     clock = time.perf_counter()
     request, meta = plan.request, plan.scenario.scenario.scenario
     policy = plan.policy.policy
-    info, matrices = checkpoint.load(staging)
-    done_chunks, done = info["chunks_done"], info["citizens_done"]
     rule_ids = tuple(r.id for r in policy.rules)
     spans = plan.spans
-    if progress is not None:
-        progress(done, meta.citizens)
-    results = _results(plan.job, spans[done_chunks:], workers, backend, ray_address)
+    saved = state.chunks_done
+    resume_note = f"continue with: scorelab run --resume {out}"
+
+    def report_progress(phase: str, done: int, total: int) -> None:
+        if progress is not None:
+            progress(RunProgress(phase, done, total))
+
+    def stop_note() -> str:
+        return (f"{state.chunks_done} of {len(spans)} chunks are saved; {resume_note}"
+                if len(spans) > 1 else f"nothing is saved; {resume_note}")
+
+    report_progress("simulate", state.citizens_done, meta.citizens)
     tables = {"daily": plan.job.tables, "baseline": plan.job.baseline}
+    matrices = state.matrices
     used = {name: matrix.any(axis=(0, 2)) for name, matrix in matrices.items()}
-    direct = len(spans) == 1 and done_chunks == 0  # one chunk: nothing to resume, no parts
+    direct = len(spans) == 1  # one chunk: no parts, nothing to save between chunks
     rows: dict[str, pa.Table] = {}
     whole: dict[str, UsedColumns] = {}  # a run of one chunk: its columns are the run's
-    for index, (count, people, daily, cit, ledger, base) in enumerate(results,
-                                                                      start=done_chunks):
-        for name, part in (("daily", daily), ("baseline", base)):
-            if part is None:
-                continue
-            if direct:
-                whole[name] = part
-                continue
-            if name not in matrices:
-                matrices[name] = _empty_matrix(tables[name])
-                used[name] = np.zeros(matrices[name].shape[1], np.bool_)
-            part.add_to(matrices[name])
-            used[name][part.columns] = True
-        done += count
-        rows = {"citizens": citizens_table(
-                    people, cit, region_names=plan.census_regions,
-                    occupation_names=plan.job.population.occupation_names,
-                    grades=policy.grade_names, lists=policy.list_names),
-                "ledger": ledger_table(ledger, start=meta.start_date, rules=rule_ids)}
-        if not direct:  # parts and checkpoints, so that a crash loses little
-            for kind, table in rows.items():
-                checkpoint.write_part(staging, kind, index, table)
-            if (index + 1) % request["checkpoint_every"] == 0 or index + 1 == len(spans):
-                checkpoint.save(staging, index + 1, len(spans), done, matrices, used)
-        if progress is not None:
-            progress(done, meta.citizens)
+    results = chunk_results(plan.job, spans[state.chunks_done:], workers, backend=backend,
+                            ray_address=ray_address, stop=stop, note=stop_note)
+    try:
+        for index, (count, people, daily, cit, ledger, base) in enumerate(
+                results, start=state.chunks_done):
+            for name, part in (("daily", daily), ("baseline", base)):
+                if part is None:
+                    continue
+                if direct:
+                    whole[name] = part
+                    continue
+                if name not in matrices:
+                    matrices[name] = empty_matrix(tables[name])
+                    used[name] = np.zeros(matrices[name].shape[1], np.bool_)
+                part.add_to(matrices[name])
+                used[name][part.columns] = True
+            rows = {"citizens": citizens_table(
+                        people, cit, region_names=plan.census_regions,
+                        occupation_names=plan.job.population.occupation_names,
+                        grades=policy.grade_names, lists=policy.list_names),
+                    "ledger": ledger_table(ledger, start=meta.start_date, rules=rule_ids)}
+            if not direct:  # parts and checkpoints, so that a crash loses little
+                for kind, table in rows.items():
+                    name, sha = checkpoint.write_part(staging, kind, index, table)
+                    state.parts[name] = sha
+            state.chunks_done, state.citizens_done = index + 1, state.citizens_done + count
+            if not direct and (state.chunks_done % request["checkpoint_every"] == 0
+                               or state.chunks_done == len(spans)):
+                checkpoint.save(staging, state, used)
+                saved = state.chunks_done
+            report_progress("simulate", state.citizens_done, meta.citizens)
+    except RunInterruptedError:
+        if saved < state.chunks_done:  # keep every chunk finished before the stop
+            checkpoint.save(staging, state, used)
+        raise
     simulate_seconds = time.perf_counter() - clock
+
+    def phase(name: str) -> None:
+        stop.check(f"the simulation is saved; {resume_note}" if not direct else stop_note())
+        report_progress(name, 1, 1)
+
     for kind in ("citizens", "ledger"):
+        phase(kind)
         if direct:
             checkpoint.write_final(staging, kind, [rows[kind]])
         else:
             checkpoint.merge_parts(staging, kind, len(spans))
+    phase("daily")
     if not direct:
         whole = {name: used_columns(matrix, used[name]) for name, matrix in matrices.items()}
     _write_daily(plan, staging, whole)
-    checkpoint.clear(staging)
     manifest = _manifest(plan, workers=workers, backend=backend, timings={
         "simulate_s": simulate_seconds, "total_s": time.perf_counter() - clock})
     if plan.request.get("report", True):
+        phase("report")
         # imported here: the report reads run folders through scorelab.runner
         from scorelab.report import write_audit_and_report  # noqa: PLC0415
 
-        manifest["files"] = write_audit_and_report(staging, manifest)
+        manifest["files"] = write_audit_and_report(staging, manifest, folder_name=out.name)
         manifest["timings"]["total_s"] = time.perf_counter() - clock
+    phase("publish")
     write_manifest(staging, manifest)
+    checkpoint.clear(staging)
     publish(staging, out)
-    return RunResult(out.resolve())
+    return RunResult(out)
 
 
 def _write_daily(plan: _Plan, staging: Path, matrices: dict[str, UsedColumns]) -> None:

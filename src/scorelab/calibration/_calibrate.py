@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from scorelab._owned import remove_owned, writing
 from scorelab.calibration._fit import Evaluation, Problem, fit, prepare, scratch_folder
 from scorelab.calibration._objective import ParameterSpace
 from scorelab.calibration._outputs import (
@@ -94,28 +95,41 @@ def calibrate(
                                                 citizens=citizens, seed=seed)
     calibration = loaded.scenario.calibration
     assert calibration is not None  # checked by prepare
-    out = Path(out)
+    out = Path(out).resolve()
+    with writing(out):
+        return _calibrate_into(out, force, text=text, loaded=loaded, policy=loaded_policy,
+                               rows=rows, calibration=calibration, targets=Path(targets),
+                               citizens=citizens, seed=seed, workers=workers,
+                               progress=progress, max_evaluations=max_evaluations)
+
+
+def _calibrate_into(out: Path, force: bool, *, text, loaded, policy, rows, calibration,
+                    targets: Path, citizens, seed, workers, progress,
+                    max_evaluations) -> CalibrationResult:
+    """Fit in a hidden folder beside ``out`` (locked by the caller), then rename it into place."""
     staging = scratch_folder(out, force)
     try:
-        problem = Problem(text=text, loaded=loaded, policy=loaded_policy, targets=rows,
+        problem = Problem(text=text, loaded=loaded, policy=policy, targets=rows,
                           space=ParameterSpace(calibration.parameters), scratch=staging,
                           citizens=citizens, seed=seed, workers=workers, progress=progress)
         budget = max_evaluations if max_evaluations is not None else calibration.max_evaluations
         first, best, seconds = fit(problem, budget)
         table = fit_rows(problem, first, best)
-        header = fitted_header(problem, first, best, Path(targets))
+        header = fitted_header(problem, first, best, targets)
         (staging / "scenario.toml").write_text(header + problem.scenario_text(best.values),
                                                encoding="utf-8")
         write_csvs(staging, table, forecast_rows(best.series, problem.weight))
         write_html(staging / "fit.html", problem, table, first, best)
-        write_summary(staging, problem, first, best, seconds, Path(targets))
-        if out.exists():
-            shutil.rmtree(out)
+        write_summary(staging, problem, first, best, seconds, targets)
+        if out.is_dir() and any(out.iterdir()):
+            remove_owned(out, "calibration")
+        elif out.is_dir():
+            out.rmdir()
         staging.rename(out)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
     return CalibrationResult(
-        folder=out.resolve(), scenario=out.resolve() / "scenario.toml",
+        folder=out, scenario=out / "scenario.toml",
         parameters=dict(best.values), start=dict(first.values), objective=best.objective,
         start_objective=first.objective, evaluations=len(problem.history), fit=tuple(table))

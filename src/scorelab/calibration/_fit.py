@@ -37,6 +37,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from scorelab._errors import RunRefusedError, ScenarioError
+from scorelab._owned import check_replaceable, protected_reason, write_marker
 from scorelab._resources import resolve_policy, resolve_scenario
 from scorelab.calibration._metrics import DailySeries, read_series
 from scorelab.calibration._objective import ParameterSpace, residuals
@@ -215,12 +216,28 @@ def fit(problem: Problem, max_evaluations: int) -> tuple[Evaluation, Evaluation,
     return first, problem.best(), time.perf_counter() - clock
 
 
+#: What a calibration folder holds: every file ``calibrate`` writes there.
+CALIBRATION_FILES = ("scenario.toml", "fit.csv", "forecast.csv", "fit.html", "calibration.json")
+
+
 def scratch_folder(out: Path, force: bool) -> Path:
-    """Check ``out`` may be written (refuse a non-empty one without ``force``)."""
+    """Check ``out`` may be written; return a new hidden folder beside it to work in.
+
+    ``force`` replaces only a calibration folder scorelab wrote (never the current
+    folder, a parent of it, or a folder holding other files).
+    """
+    out = out.resolve()
+    reason = protected_reason(out)
+    if reason is not None:
+        raise RunRefusedError(f"--out {out}: {reason}: choose a new folder")
     if out.exists() and not out.is_dir():
-        raise RunRefusedError(f"{out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise RunRefusedError(f"{out} is not empty: choose another --out, or pass --force "
-                              "to replace it")
+        raise RunRefusedError(f"--out {out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise RunRefusedError(f"--out {out} is not empty: choose another --out, or pass "
+                                  "--force to replace it")
+        check_replaceable(out, "calibration", CALIBRATION_FILES)
     out.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    write_marker(staging, "calibration")
+    return staging

@@ -13,7 +13,6 @@ and the previous ones are put back when the run ends.
 from __future__ import annotations
 
 import signal
-import sys
 import threading
 from types import FrameType, TracebackType
 
@@ -42,10 +41,6 @@ class StopRequests:
         self._previous.clear()
 
     def _record(self, number: int, frame: FrameType | None) -> None:
-        if self.signal is None:
-            sys.stderr.write(f"scorelab: {signal.Signals(number).name} received: stopping "
-                             "after the work in progress, with a checkpoint\n")
-            sys.stderr.flush()
         self.signal = number
 
     @property

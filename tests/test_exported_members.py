@@ -36,7 +36,8 @@ EXPECTED = {
         "FORECAST_METRICS", "METRICS", "CalibrationResult", "FitRow", "Target", "TargetsError",
         "calibrate", "load_targets",
     },
-    scorelab.engine: {"CITIZEN_COLUMNS", "LEDGER_COLUMNS", "LEDGER_KINDS", "build_tables"},
+    scorelab.engine: {"CITIZEN_COLUMNS", "LEDGER_COLUMNS", "LEDGER_KINDS", "build_tables",
+                      "is_compiled", "warm_up"},
     scorelab.world: {
         "BEHAVIOURS", "SENSORS", "SERVICES", "Census", "Citizens", "LoadedScenario", "Scenario",
         "generate", "load_census", "load_scenario",

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import io
+import json
+import sys
+
 import pytest
+import typer
+from rich.console import Console
 from typer.testing import CliRunner
 
+import scorelab.engine
 from scorelab.cli import app
+from scorelab.cli._long_run import confirm_long_run
+from scorelab.cli._render import render_summary
+from scorelab.runner import RunResult
+from scorelab.runner._estimate import Estimate
 
 from ..conftest import POLICIES
 
@@ -84,3 +95,59 @@ def test_an_output_folder_that_cannot_be_created_is_one_clear_line(tmp_path):
                                  "--out", str(blocker / "run")])
     assert result.exit_code == 2
     assert "cannot create" in result.output
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_run_says_when_it_compiles_the_engine_first(tmp_path, monkeypatch, compiled):
+    monkeypatch.setattr(scorelab.engine, "is_compiled", lambda: compiled)
+    result = runner.invoke(app, ["run", "rongcheng", "--citizens", "1000", "--days", "5",
+                                 "--no-report", "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    assert ("compiling the engine for this machine" in result.output) is not compiled
+
+
+def test_the_summary_says_how_long_compiling_took(tmp_path):
+    out = tmp_path / "run"
+    assert runner.invoke(app, ["run", "rongcheng", "--citizens", "1000", "--days", "5",
+                               "--no-report", "--out", str(out)]).exit_code == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    console = Console(file=io.StringIO(), width=200)
+    console.print(render_summary(RunResult(out)))
+    assert "compiling the engine" not in console.file.getvalue()
+    manifest["timings"] |= {"compile_s": 61.7, "total_s": 64.0}
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    console.print(render_summary(RunResult(out)))
+    assert "(64.0 s, of which 62 s compiling the engine" in console.file.getvalue()
+
+
+class _Terminal(io.StringIO):
+    """A stdin that is a terminal, with the answer already typed."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _long(hours: float) -> Estimate:
+    return Estimate(memory=2 * 1024**3, disk=1024**3, ledger_rows=0, seconds=hours * 3600)
+
+
+def test_a_long_run_shows_its_estimate_and_goes_on_without_a_terminal(monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    console = Console(file=io.StringIO(), force_terminal=True, width=200)
+    confirm_long_run(_long(2.5), console)  # no question to answer: it goes on
+    assert "would take about 2 h 30 min" in console.file.getvalue()
+    quiet = Console(file=io.StringIO(), force_terminal=True)
+    confirm_long_run(_long(0.5), quiet)
+    assert quiet.file.getvalue() == ""  # under an hour: nothing said
+
+
+@pytest.mark.parametrize(("answer", "starts"), [("y\n", True), ("n\n", False), ("\n", False)])
+def test_a_long_run_asks_in_a_terminal(monkeypatch, capsys, answer, starts):
+    monkeypatch.setattr(sys, "stdin", _Terminal(answer))
+    console = Console(file=io.StringIO(), force_terminal=True, width=200)
+    if starts:
+        confirm_long_run(_long(3), console)
+    else:
+        with pytest.raises(typer.Abort):
+            confirm_long_run(_long(3), console)
+    assert "start it?" in capsys.readouterr().err

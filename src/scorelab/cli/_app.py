@@ -16,6 +16,7 @@ from rich.table import Table
 
 import scorelab
 from scorelab._errors import RunRefusedError, ScorelabError
+from scorelab.cli._long_run import say_if_compiling
 from scorelab.cli._render import render_story, render_summary
 
 app = typer.Typer(
@@ -89,6 +90,7 @@ def run(
         raise RunRefusedError("give a POLICY to run, or --resume RUN_FOLDER")
     if out_dir is None and resume is None:
         out_dir = Path("runs") / Path(str(policy)).stem
+    say_if_compiling(err, backend=backend)  # else a minute at 0 citizens, unexplained
     columns = (TextColumn("[bold]simulating"), BarColumn(), MofNCompleteColumn(),
                TextColumn("citizens"), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:

@@ -37,8 +37,11 @@ def render_summary(result: RunResult) -> Group:
         else:
             table.add_row(label, f"{summary[key]:,}")
     table.add_row("rewards (yuan)", f"{summary['rewards_yuan']:,.0f}")
-    footer = Text(f"run folder: {result.folder}  "
-                  f"({manifest['timings']['total_s']:.1f} s)", style="dim")
+    timings = manifest["timings"]
+    compiled = (f", of which {timings['compile_s']:.0f} s compiling the engine (first run on "
+                "this machine)" if timings.get("compile_s") else "")
+    footer = Text(f"run folder: {result.folder}  ({timings['total_s']:.1f} s{compiled})",
+                  style="dim")
     return Group(table, footer)
 
 

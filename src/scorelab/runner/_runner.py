@@ -35,6 +35,7 @@ from scorelab._errors import RunInterruptedError, RunRefusedError
 from scorelab._owned import MARKER, marker_kind, writing
 from scorelab._random import seed_to_int
 from scorelab._resources import resolve_policy, resolve_scenario
+from scorelab.engine import is_compiled, warm_up
 from scorelab.engine._tables import Groups, build_tables, make_layout, score_bins
 from scorelab.policy._load import LoadedPolicy, load_policy
 from scorelab.policy._schema import Policy
@@ -46,7 +47,7 @@ from scorelab.runner._defaults import (
     default_ledger_sample,
     default_workers,
 )
-from scorelab.runner._estimate import refuse_if_too_big
+from scorelab.runner._estimate import Estimate, refuse_if_too_big
 from scorelab.runner._folder import prepare_output, publish, staging_of, write_manifest
 from scorelab.runner._outputs import citizens_table, daily_table, ledger_table
 from scorelab.runner._result import RunResult
@@ -154,6 +155,7 @@ def run(
     force: bool = False,
     resume: str | Path | None = None,
     progress: Callable[[RunProgress], None] | None = None,
+    on_estimate: Callable[[Estimate], None] | None = None,
 ) -> RunResult:
     """Simulate ``policy`` on ``scenario`` and write a run folder.
 
@@ -188,6 +190,10 @@ def run(
             and ``progress`` may be given with it.
         progress: called with a :class:`RunProgress` after each chunk and as each
             writing phase starts.
+        on_estimate: called with the run's :class:`~scorelab.runner._estimate.Estimate`
+            (memory, disk, wall time) once it is known to fit, before anything is
+            written; it may raise to stop the run (the CLI shows the estimate of a run
+            of more than an hour, and asks in a terminal).
 
     Returns:
         The finished run, whose tables can be read as pyarrow, polars or pandas.
@@ -235,8 +241,11 @@ def run(
     if out is None:
         out = Path(tempfile.mkdtemp(prefix="scorelab-run-")) / "run"
     out = Path(out).resolve()
-    refuse_if_too_big(plan.job.tables, citizens=meta.citizens, chunk_size=chunk_size,
-                      workers=sizing_workers, baseline=baseline, out=out)
+    need = refuse_if_too_big(plan.job.tables, citizens=meta.citizens, chunk_size=chunk_size,
+                             workers=sizing_workers, baseline=baseline, out=out,
+                             report=report)
+    if on_estimate is not None:
+        on_estimate(need)
     with writing(out):
         staging = prepare_output(out, force=force)
         (staging / "policy.toml").write_text(loaded_policy.text)
@@ -322,6 +331,8 @@ def _simulate_and_write(plan: _Plan, staging: Path, out: Path, state: checkpoint
                         ray_address: str | None,
                         progress: Callable[[RunProgress], None] | None) -> RunResult:
     clock = time.perf_counter()
+    # a cold cache compiles the engine once, here, rather than in every worker at once
+    compile_seconds = warm_up() if backend == "local" and not is_compiled() else None
     request, meta = plan.request, plan.scenario.scenario.scenario
     policy = plan.policy.policy
     rule_ids = tuple(r.id for r in policy.rules)
@@ -379,7 +390,7 @@ def _simulate_and_write(plan: _Plan, staging: Path, out: Path, state: checkpoint
         if saved < state.chunks_done:  # keep every chunk finished before the stop
             checkpoint.save(staging, state, used)
         raise
-    simulate_seconds = time.perf_counter() - clock
+    simulate_seconds = time.perf_counter() - clock - (compile_seconds or 0.0)
 
     def phase(name: str) -> None:
         stop.check(f"the simulation is saved; {resume_note}" if not direct else stop_note())
@@ -395,8 +406,10 @@ def _simulate_and_write(plan: _Plan, staging: Path, out: Path, state: checkpoint
     if not direct:
         whole = {name: used_columns(matrix, used[name]) for name, matrix in matrices.items()}
     _write_daily(plan, staging, whole)
-    manifest = _manifest(plan, workers=workers, backend=backend, timings={
-        "simulate_s": simulate_seconds, "total_s": time.perf_counter() - clock})
+    timings = {"simulate_s": simulate_seconds, "total_s": time.perf_counter() - clock}
+    if compile_seconds is not None:
+        timings["compile_s"] = compile_seconds
+    manifest = _manifest(plan, workers=workers, backend=backend, timings=timings)
     if plan.request.get("report", True):
         phase("report")
         # imported here: the report reads run folders through scorelab.runner

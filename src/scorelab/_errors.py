@@ -1,4 +1,4 @@
-"""Every error scorelab raises on purpose, in one tree.
+r"""Every error scorelab raises on purpose, in one tree.
 
 A user sees these messages, so each one names the file, the line where it is
 known, the key path, and what was expected::
@@ -14,15 +14,26 @@ known, the key path, and what was expected::
 A condition string that does not parse raises ``scorelab.policy.ConditionError``
 (a ValueError, so the condition language can be used on its own); the policy
 loader turns it into a PolicyError that names the file, line and key.
+
+Whatever a message quotes came from somebody's file, so the text of every error
+has its control characters escaped (``\x1b``, never a raw ANSI escape), and an
+input file error shortens its key and every long value in its reason
+(:mod:`scorelab._echo`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from scorelab._echo import REASON_LIMIT, printable, shorten, shorten_values
+
 
 class ScorelabError(Exception):
     """Base of every error scorelab raises on purpose."""
+
+    def __str__(self) -> str:
+        """The message, with control characters escaped (it quotes input text)."""
+        return printable(super().__str__())
 
 
 class InputFileError(ScorelabError):
@@ -54,8 +65,8 @@ class InputFileError(ScorelabError):
         if self.line is not None:
             where += f":{self.line}"
         if self.key:
-            where += f": {self.key}"
-        return f"{where}: {self.reason}"
+            where += f": {shorten(self.key, 120)}"
+        return f"{where}: {shorten(shorten_values(self.reason), REASON_LIMIT)}"
 
 
 class PolicyError(InputFileError):

@@ -18,7 +18,9 @@ from typing import TypeVar
 
 import pydantic
 
+from scorelab._echo import shorten
 from scorelab._errors import InputFileError
+from scorelab._input_limits import check_toml_text, read_input_text
 
 Model = TypeVar("Model", bound=pydantic.BaseModel)
 
@@ -100,22 +102,14 @@ def load_toml(path: Path, error: type[InputFileError]) -> tuple[dict, str]:
     """Read and parse a TOML file, raising ``error`` with file, line and column on failure.
 
     Every way a file can be unreadable becomes ``error``: missing, unreadable,
-    not UTF-8 (with the line of the first bad byte), not TOML (with tomllib's
-    line, or the last line when the document ends too early), an integer too
-    long for Python to convert, or brackets nested too deeply to parse.
+    past the limits of :mod:`scorelab._input_limits` (size, line length, key
+    parts and length, nesting: checked before parsing, so that no file costs
+    much), not UTF-8 (with the line of the first bad byte), not TOML (with
+    tomllib's line, or the last line when the document ends too early), or an
+    integer too long for Python to convert.
     """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise error("file not found", path=path) from None
-    except OSError as exc:
-        raise error(f"cannot read the file ({exc.strerror or exc})", path=path) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise error(f"cannot read the file: not UTF-8 text (byte {exc.start + 1}: {exc.reason})",
-                    path=path, line=line) from None
+    text = read_input_text(path, error)
+    check_toml_text(text, path=path, error=error)
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
@@ -124,7 +118,7 @@ def load_toml(path: Path, error: type[InputFileError]) -> tuple[dict, str]:
     except ValueError as exc:  # tomllib lets int() refuse numbers over 4,300 digits
         line = _first_line(text, _LONG_NUMBER)
         raise error(f"not valid TOML: {exc}".split(";")[0], path=path, line=line) from None
-    except RecursionError:
+    except RecursionError:  # a backstop: check_toml_text refuses deep nesting first
         raise error("not valid TOML: arrays or inline tables nested too deeply",
                     path=path, line=_too_deep(text)) from None
 
@@ -204,5 +198,5 @@ def _reason(err: dict) -> str:
     if kind == "value_error":
         return message.removeprefix("Value error, ")
     got = err.get("input")
-    shown = repr(got) if not isinstance(got, dict | list) else type(got).__name__
+    shown = shorten(repr(got)) if not isinstance(got, dict | list) else type(got).__name__
     return f"{message[0].lower()}{message[1:]}, got {shown}"

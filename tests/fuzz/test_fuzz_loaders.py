@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scorelab import PolicyError, ScenarioError, ScorelabError
+from scorelab._echo import printable, shorten
 from scorelab.engine._tables import build_tables
 from scorelab.policy import load_policy
 from scorelab.policy._schema import Policy
@@ -66,17 +67,23 @@ def _settings(examples: int) -> settings:
 # -- the properties ------------------------------------------------------------------------------
 
 
+#: reasons of scorelab._input_limits, which refuse a file at a line before parsing it
+LIMITS = ("line too long", "key has more than", "key longer than",
+          "arrays or inline tables nested too deeply")
+
+
 def assert_located(exc: ScorelabError, path: Path, data: bytes) -> None:
     """The error names the file, and the line (syntax) or the key path (anything else)."""
     message = str(exc)
     assert exc.path == str(path), message
     assert message.startswith(str(path)), message
     assert exc.reason, message
-    if exc.reason.startswith(("not valid TOML", "cannot read")):
+    if exc.reason.startswith(("not valid TOML", "cannot read", *LIMITS)):
         assert exc.line is not None, f"TOML gave a line but the error has none: {message}"
     else:
         assert exc.key, f"no key path in: {message}"
-        assert f": {exc.key}: " in message, message
+        # the message shows the key escaped and shortened (scorelab._echo)
+        assert f": {printable(shorten(exc.key, 120))}: " in message, message
     if exc.line is not None:
         lines = data.count(b"\n") + 1
         assert 1 <= exc.line <= lines, f"line {exc.line} outside a {lines}-line file: {message}"

@@ -3,6 +3,11 @@
 The first line of each file is ``# error: line N: key: reason`` (or
 ``line None`` where TOML gives no line); the error must contain
 ``FILE:N: key: reason`` (or ``FILE: key: reason``).
+
+``limit-*`` files pass a limit every input file is held to before parsing
+(scorelab._input_limits); ``echo-*`` files quote a value an error must show
+short and with its control characters escaped (scorelab._echo): their headers
+hold the escaped, shortened text.
 """
 
 from __future__ import annotations
@@ -34,13 +39,26 @@ def test_invalid_policy_error_names_file_line_and_key(path: Path):
     assert _expected(path) in str(caught.value)
 
 
-@pytest.mark.parametrize("path", INVALID[:3], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_an_invalid_policy_error_is_one_printable_line(path: Path):
+    with pytest.raises(scorelab.PolicyError) as caught:
+        scorelab.validate(path)
+    assert str(caught.value).isprintable(), repr(str(caught.value))
+
+
+ECHOES = [p for p in INVALID if p.stem.startswith("echo-")]
+
+
+@pytest.mark.parametrize("path", [*INVALID[:3], *ECHOES], ids=lambda p: p.stem)
 def test_validate_command_exits_2_with_one_line(path: Path):
     result = CliRunner().invoke(app, ["validate", str(path)])
     assert result.exit_code == 2
     assert "error:" in result.output
     assert path.name in result.output
+    assert result.output.count("\n") == 1, result.output
+    assert result.output.rstrip("\n").isprintable(), repr(result.output)
 
 
 def test_catalogue_is_not_empty():
-    assert len(INVALID) >= 20
+    assert len(INVALID) >= 30
+    assert {p.stem.split("-")[0] for p in INVALID} >= {"limit", "echo"}

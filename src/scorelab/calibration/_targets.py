@@ -21,7 +21,9 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from scorelab._echo import shorten
 from scorelab._errors import TargetsError
+from scorelab._input_limits import check_lines, read_input_text
 from scorelab.calibration._metrics import METRICS
 
 BOUNDS = ("equal", "lower", "upper")
@@ -66,18 +68,18 @@ def load_targets(path: str | Path) -> tuple[Target, ...]:
         TargetsError: the file is missing, empty, or a row is invalid (with its line).
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TargetsError("file not found", path=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TargetsError(f"cannot read the file ({exc})", path=path) from None
+    text = read_input_text(path, TargetsError)  # at most 1 MiB, UTF-8
+    check_lines(text, path=path, error=TargetsError)
     reader = csv.DictReader(text.splitlines())
-    missing = [c for c in REQUIRED if c not in (reader.fieldnames or ())]
-    if missing:
-        raise TargetsError(f"missing column(s) {', '.join(missing)}: the header must name "
-                           "date,metric,value", path=path, line=1)
-    targets = [_target(row, reader.line_num, path) for row in reader]
+    try:
+        missing = [c for c in REQUIRED if c not in (reader.fieldnames or ())]
+        if missing:
+            raise TargetsError(f"missing column(s) {', '.join(missing)}: the header must name "
+                               "date,metric,value", path=path, line=1)
+        targets = [_target(row, reader.line_num, path) for row in reader]
+    except csv.Error as exc:  # a quoted cell past csv's field size limit, a NUL byte
+        raise TargetsError(f"not a CSV file the reader accepts ({exc})", path=path,
+                           line=reader.line_num) from None
     if not targets:
         raise TargetsError("no target rows: add at least one date,metric,value row", path=path)
     return tuple(targets)
@@ -93,19 +95,20 @@ def _target(row: dict[str, str | None], line: int, path: Path) -> Target:
     try:
         date = dt.date.fromisoformat(cell["date"])
     except ValueError:
-        raise fail("date", f'"{cell["date"]}" is not a date: expected YYYY-MM-DD') from None
+        raise fail("date", f'"{shorten(cell["date"])}" is not a date: '
+                           "expected YYYY-MM-DD") from None
     if cell["metric"] not in METRICS:
-        raise fail("metric", f'unknown metric "{cell["metric"]}": expected one of '
+        raise fail("metric", f'unknown metric "{shorten(cell["metric"])}": expected one of '
                              + ", ".join(METRICS))
     value = _number(cell["value"])
     if value is None or value <= 0:
-        raise fail("value", f'expected a positive number, got "{cell["value"]}"')
+        raise fail("value", f'expected a positive number, got "{shorten(cell["value"])}"')
     bound = cell.get("bound") or "equal"
     if bound not in BOUNDS:
-        raise fail("bound", f'expected one of {", ".join(BOUNDS)}, got "{bound}"')
+        raise fail("bound", f'expected one of {", ".join(BOUNDS)}, got "{shorten(bound)}"')
     weight = _number(cell.get("weight") or "1")
     if weight is None or weight < 0:
-        raise fail("weight", f'expected a number >= 0, got "{cell.get("weight")}"')
+        raise fail("weight", f'expected a number >= 0, got "{shorten(cell.get("weight") or "")}"')
     return Target(date=date, metric=cell["metric"], value=value, bound=bound, weight=weight,
                   source=cell.get("source", ""), note=cell.get("note", ""), line=line)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -13,19 +14,61 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
 import scorelab
+from scorelab._echo import printable
 from scorelab._errors import RunRefusedError, ScorelabError
 from scorelab.cli._long_run import say_if_compiling
 from scorelab.cli._render import render_story, render_summary
 
-app = typer.Typer(
-    name="scorelab", no_args_is_help=True, add_completion=False,
-    help="A laboratory for social scoring systems, on synthetic populations.",
-)
 out = Console()
 err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _OneLineUsageErrors(TyperGroup):
+    """Typer's command group, printing a usage error as one ``error:`` line (exit code 2).
+
+    Typer draws a usage error (``--citizens 1e12``, an unknown option) as a usage
+    line, a hint and a box; scorelab's own errors are one line, and so are these:
+    ``error: Invalid value for '--citizens': ... (see scorelab run --help)``.
+    """
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: typer.Context | None = None, **extra: Any) -> typer.Context:
+        """Parse the group's own options; a usage error becomes one line."""
+        with _one_line_usage_errors():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        """Parse and run the command; a usage error becomes one line."""
+        with _one_line_usage_errors():
+            return super().invoke(ctx)
+
+
+# click's UsageError, the base of BadParameter, NoSuchOption...: typer exports no name for it
+# (and since 0.22 ships its own copy of click)
+_UsageError = typer.BadParameter.__mro__[1]
+
+
+@contextlib.contextmanager
+def _one_line_usage_errors() -> Iterator[None]:
+    try:
+        yield
+    except _UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            raise  # `scorelab` alone: typer prints the help
+        hint = f" (see {exc.ctx.command_path} --help)" if exc.ctx is not None else ""
+        err.print(f"[bold red]error:[/] {escape(printable(exc.format_message() + hint))}",
+                  highlight=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    name="scorelab", no_args_is_help=True, add_completion=False, cls=_OneLineUsageErrors,
+    help="A laboratory for social scoring systems, on synthetic populations.",
+)
 
 
 def _fails_cleanly(command: F) -> F:
@@ -46,7 +89,8 @@ def _fails_cleanly(command: F) -> F:
 @_fails_cleanly
 def validate(policy: Annotated[Path, typer.Argument(help="policy file (TOML)")]) -> None:
     """Check a policy file; print a summary, or the error with file, line and key."""
-    out.print(scorelab.validate(policy).line(), markup=False, highlight=False, soft_wrap=True)
+    out.print(printable(scorelab.validate(policy).line()), markup=False, highlight=False,
+              soft_wrap=True)
 
 
 @app.command()
@@ -66,7 +110,7 @@ def run(
     scenario: Annotated[str | None, typer.Option(help="scenario file or shipped name")] = None,
     citizens: Annotated[int | None, typer.Option(help="population size")] = None,
     days: Annotated[int | None, typer.Option(help="days to simulate")] = None,
-    seed: Annotated[int | None, typer.Option(help="random seed")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed, 0 to 2**63-1")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="run folder to write")] = None,
     chunk_size: Annotated[int | None, typer.Option(
         help="citizens per unit of work [default: about 4 chunks per worker, 262,144 to "

@@ -19,6 +19,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from scorelab._echo import shorten
+
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 # Bounds that keep every number inside the engine's int64 arithmetic: a score
 # (or grade min) within +-1e9, a count of days up to 1,000,000 (2,700 years,
@@ -68,14 +70,15 @@ class Dated(_Strict):
                 except ValueError:
                     raise ValueError(f'"{key}" is not a date: expected "YYYY-MM-DD"') from None
                 if isinstance(value, bool) or not isinstance(value, int | float):
-                    raise ValueError(f'the value for "{key}" must be a number, got {value!r}')
+                    raise ValueError(f'the value for "{key}" must be a number, got '
+                                     f"{shorten(repr(value))}")
                 if not math.isfinite(value):
                     raise ValueError(f'the value for "{key}" must be a finite number, got {value}')
                 steps.append((start, float(value)))
             return cls(steps=tuple(sorted(steps)))
         raise ValueError(
             'expected a number or a table of dates to numbers such as { "2019-01-01" = -10 }, '
-            f"got {raw!r}"
+            f"got {shorten(repr(raw))}"
         )
 
 

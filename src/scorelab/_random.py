@@ -13,6 +13,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, uint64
 
+from scorelab._echo import shorten
+from scorelab._errors import RunRefusedError
+
+#: the largest seed: seeds are 63-bit (0 to 2**63 - 1), so that every one fits an int64
+SEED_MAX = 2**63 - 1
+
 _GOLDEN = uint64(0x9E3779B97F4A7C15)
 _M1 = uint64(0xBF58476D1CE4E5B9)
 _M2 = uint64(0x94D049BB133111EB)
@@ -115,13 +121,26 @@ def choose(cdf: np.ndarray, u: float) -> int:
 
 
 def seed_to_int(seed: int | np.random.Generator) -> int:
-    """Accept an int or a numpy Generator (as Mesa's ``rng``) and return a 63-bit seed.
+    """Accept a seed from 0 to :data:`SEED_MAX` (2**63 - 1), or a numpy Generator (Mesa's ``rng``).
 
-    >>> seed_to_int(7)
-    7
+    A Generator gives a seed drawn from that range. Any other value is refused,
+    never wrapped around (``2**64`` once became seed 0, the same run as seed 0).
+
+    >>> seed_to_int(7), seed_to_int(SEED_MAX) == 2**63 - 1
+    (7, True)
+    >>> seed_to_int(2**64)
+    Traceback (most recent call last):
+    scorelab._errors.RunRefusedError: --seed: must be an integer from 0 to ... got 18,446,744,...
+
+    Raises:
+        RunRefusedError: the seed is not an integer, or is outside the range.
     """
     if isinstance(seed, np.random.Generator):
-        return int(seed.integers(0, 2**63 - 1))
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer or a numpy Generator, got {seed!r}")
-    return int(seed) % (2**63)
+        return int(seed.integers(0, SEED_MAX))
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise RunRefusedError(f"--seed: must be an integer from 0 to {SEED_MAX:,} (2**63 - 1) "
+                              f"or a numpy Generator, got {shorten(repr(seed))}")
+    if not 0 <= seed <= SEED_MAX:
+        raise RunRefusedError(f"--seed: must be an integer from 0 to {SEED_MAX:,} (2**63 - 1), "
+                              f"got {int(seed):,}")
+    return int(seed)

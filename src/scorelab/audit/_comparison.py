@@ -16,7 +16,6 @@ either policy acts on (its rules, lists and shaming), plus all acts together.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,7 @@ from typing import Any, NamedTuple
 import polars as pl
 
 from scorelab.audit._audit import audit_table
-from scorelab.runner._folder import read_manifest
+from scorelab.audit._files import read_run_manifest, read_run_policy, read_run_toml, reading_run
 from scorelab.world import BEHAVIOURS, SENSORS, SERVICES
 
 PER_CITIZENS = 100_000
@@ -105,6 +104,7 @@ class _Run:
         last = audit.filter((pl.col("dimension") == "all") & (pl.col("day") == pl.col("day").max()))
         self.last_day = dict(zip(last["metric"], last["value"], strict=True))
         self.policy = policy
+        self.audit = audit
 
     def get(self, metric: str) -> float:
         value = self.values.get(metric)
@@ -235,7 +235,7 @@ def _inputs(folder_a: Path, a: dict[str, Any], folder_b: Path,
         rows.append((key, str(a["scenario"][key]), str(b["scenario"][key])))
     rows.append(("seed", str(a["seed"]), str(b["seed"])))
     rows.append(("baseline", str(a.get("baseline", False)), str(b.get("baseline", False))))
-    scenario_a, scenario_b = (_flatten(tomllib.loads((f / "scenario.toml").read_text()))
+    scenario_a, scenario_b = (_flatten(read_run_toml(f / "scenario.toml"))
                               if (f / "scenario.toml").is_file() else {}
                               for f in (folder_a, folder_b))
     for key in sorted(set(scenario_a) | set(scenario_b)):
@@ -257,15 +257,18 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
         The comparison, with no HTML written (see ``scorelab.compare``).
 
     Raises:
-        RunFolderError: a folder is missing or not a complete run.
+        RunFolderError: a folder is missing or not a complete run, or a file in it is not
+            what a run writes (named).
     """
     folder_a, folder_b = Path(run_a), Path(run_b)
-    manifest_a, manifest_b = read_manifest(folder_a), read_manifest(folder_b)
-    audits = [audit_table(f, by=()) for f in (folder_a, folder_b)]
-    policies = [tomllib.loads((f / "policy.toml").read_text()) for f in (folder_a, folder_b)]
-    a, b = _Run(audits[0], policies[0]), _Run(audits[1], policies[1])
+    manifest_a, manifest_b = read_run_manifest(folder_a), read_run_manifest(folder_b)
+    runs = []
+    for folder in (folder_a, folder_b):
+        with reading_run(folder):
+            runs.append(_Run(audit_table(folder, by=()), read_run_policy(folder)))
+    a, b = runs
     rows = tuple(ComparisonRow(m.section, m.name, m.unit, float(m.read(a)), float(m.read(b)))
                  for m in _measures(a, b))
     return Comparison(folder_a, folder_b, manifest_a, manifest_b,
                       _inputs(folder_a, manifest_a, folder_b, manifest_b), rows,
-                      audits[0], audits[1])
+                      a.audit, b.audit)

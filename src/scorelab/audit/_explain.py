@@ -7,7 +7,6 @@ checks that the sum reconciles with the final score in the citizen table.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,18 @@ import pyarrow.parquet as pq
 
 from scorelab._errors import RunFolderError
 from scorelab._random import LEDGER_SAMPLE, uniform
-from scorelab.runner._folder import read_manifest
+from scorelab.audit._files import read_arrow, read_run_manifest, read_run_policy, reading_run
+
+#: who a citizen is: the attributes a story opens with
+ATTRIBUTES = ("household_id", "sex", "age", "age_band", "region", "urban", "income_decile",
+              "occupation")
+#: the citizen columns a story reads (the terminal's and the report's)
+STORY_COLUMNS = (*ATTRIBUTES, "score", "grade", "records", "wrongful_records", "unseen_acts",
+                 "denials", "denied_services", "wrongful_denials", "shamed", "wrongful_shamed",
+                 "appeals", "appeals_won", "rewards_yuan")
+#: the ledger columns a story reads
+LEDGER_COLUMNS = ("citizen_id", "day", "date", "kind", "rule", "behaviour", "sensor", "delta",
+                  "wrongful")
 
 
 @dataclass(frozen=True)
@@ -56,38 +66,40 @@ def explain(folder: str | Path, citizen_id: int, *,
             written before ``manifest.json``); None reads and checks ``manifest.json``.
 
     Raises:
-        RunFolderError: the folder is not a complete run, or has no such citizen.
+        RunFolderError: the folder is not a complete run (a file missing, unreadable or
+            not what a run writes), or has no such citizen (an id below 0 or past the
+            population included).
     """
     folder = Path(folder)
-    manifest = read_manifest(folder) if manifest is None else manifest
-    people = pq.read_table(folder / "citizens.parquet",
-                           filters=[("citizen_id", "=", int(citizen_id))])
+    manifest = read_run_manifest(folder) if manifest is None else manifest
+    citizen_id = int(citizen_id)
     total = manifest["scenario"]["citizens"]
     sample = manifest["ledger_sample"]
-    if people.num_rows == 0:
-        if 0 <= citizen_id < total:
+    if not 0 <= citizen_id < total:  # before any read: an id past int64 cannot be filtered on
+        raise RunFolderError(f"{folder}: no citizen {citizen_id} (ids run from 0 to {total - 1})")
+    with reading_run(folder):
+        people = read_arrow(folder / "citizens.parquet", required=("citizen_id", *STORY_COLUMNS),
+                            filters=[("citizen_id", "=", citizen_id)])
+        if people.num_rows == 0:
             raise RunFolderError(
                 f"{folder}: citizen {citizen_id} is outside the run's seeded sample "
                 f"(--ledger-sample {sample}: {sample:.2%} of citizens have rows and a ledger); "
                 "the daily aggregates still count everyone")
-        raise RunFolderError(f"{folder}: no citizen {citizen_id} (ids run from 0 to {total - 1})")
-    row = {name: people[name][0].as_py() for name in people.column_names}
-    ledger = pq.read_table(folder / "ledger.parquet",
-                           filters=[("citizen_id", "=", int(citizen_id))])
-    ledger = ledger.sort_by([("day", "ascending")])
-    start = tomllib.loads((folder / "policy.toml").read_text())["score"]["start"]
-    in_sample = in_ledger_sample(manifest, int(citizen_id))
+        row = {name: people[name][0].as_py() for name in people.column_names}
+        ledger = read_arrow(folder / "ledger.parquet", required=LEDGER_COLUMNS,
+                            filters=[("citizen_id", "=", citizen_id)])
+        ledger = ledger.sort_by([("day", "ascending")])
+    start = read_run_policy(folder)["score"]["start"]
+    in_sample = in_ledger_sample(manifest, citizen_id)
     entries, score = [], start
     for entry in ledger.to_pylist():
         score += entry["delta"]
         entry["score_after"] = score
         entries.append(entry)
-    attribute_names = ("household_id", "sex", "age", "age_band", "region", "urban",
-                       "income_decile", "occupation")
-    outcome = {k: v for k, v in row.items() if k not in attribute_names and k != "citizen_id"}
+    outcome = {k: v for k, v in row.items() if k not in ATTRIBUTES and k != "citizen_id"}
     return CitizenStory(
-        citizen_id=int(citizen_id),
-        attributes={**{k: row[k] for k in attribute_names}, **outcome},
+        citizen_id=citizen_id,
+        attributes={**{k: row[k] for k in ATTRIBUTES}, **outcome},
         start_score=start,
         final_score=row["score"],
         grade=row["grade"],

@@ -1,21 +1,46 @@
-"""Reading a run folder's tables for the audit, and writing its outputs atomically.
+"""Reading a run folder's files for the audit, and writing its outputs atomically.
 
 The audit reads the Parquet files directly and never the manifest, so it also
 works on a run's staging folder before ``manifest.json`` exists (the runner
 writes the audit and the report there, then publishes the folder). Public
-entry points that take a finished run check the manifest first.
+entry points that take a finished run check the manifest first
+(:func:`read_run_manifest`).
+
+A folder given to ``report``, ``explain`` or ``compare`` may be anything: a
+hand-written manifest, a truncated or fake Parquet file, a policy.toml that is
+not a policy. Every reader here turns what it cannot use into one
+:class:`~scorelab._errors.RunFolderError` naming the folder or the file:
+
+* :func:`read_run_manifest`: the manifest, with every key the audit reads there and typed;
+* :func:`read_frame` and :func:`read_arrow`: a Parquet file, with the columns asked for;
+* :func:`read_run_policy` and :func:`read_run_toml`: the run's policy (valid, as a
+  dictionary) and scenario text, parsed within the input limits;
+* :func:`reading_run`: around the work on the tables, a polars or pyarrow error
+  (a column of another type) names the folder instead of reaching the user as a
+  traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import os
-from collections.abc import Callable
+import tomllib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from scorelab._errors import RunFolderError
+from scorelab._echo import shorten
+from scorelab._errors import PolicyError, RunFolderError, ScenarioError
+from scorelab._random import SEED_MAX
+from scorelab._toml import load_toml
+from scorelab.policy._load import load_policy
+from scorelab.runner._folder import MANIFEST, read_manifest
 
 #: Citizen columns the audit reads (plus every ``listed_<L>``).
 CITIZEN_COLUMNS = (
@@ -38,19 +63,172 @@ def read_run_tables(folder: Path) -> RunTables:
     """Read ``daily``, ``citizens`` and (when present) ``baseline`` Parquet files of a run.
 
     Raises:
-        RunFolderError: a required file is missing.
+        RunFolderError: a required file is missing, unreadable, or lacks a column.
     """
     missing = [name for name in ("daily.parquet", "citizens.parquet")
                if not (folder / name).is_file()]
     if missing:
         raise RunFolderError(f"{folder}: no {missing[0]}: not a scorelab run folder")
-    daily = pl.read_parquet(folder / "daily.parquet")
-    schema = pl.read_parquet_schema(folder / "citizens.parquet")
-    wanted = [*CITIZEN_COLUMNS, *[c for c in schema if c.startswith("listed_")]]
-    citizens = pl.read_parquet(folder / "citizens.parquet", columns=wanted)
+    daily = read_frame(folder / "daily.parquet", required=DAILY_COLUMNS)
+    if daily.filter(pl.col("dimension").cast(pl.String) == "all").is_empty():
+        raise RunFolderError(f"{folder / 'daily.parquet'}: no rows for everyone (dimension "
+                             "\"all\"): not a table that a scorelab run writes")
+    citizens = read_frame(folder / "citizens.parquet", required=CITIZEN_COLUMNS,
+                          select=lambda names: [*CITIZEN_COLUMNS,
+                                                *[c for c in names if c.startswith("listed_")]])
     path = folder / "baseline.parquet"
-    baseline = pl.read_parquet(path) if path.is_file() else None
+    baseline = read_frame(path, required=DAILY_COLUMNS) if path.is_file() else None
     return RunTables(daily, citizens, baseline)
+
+
+#: Daily columns the audit cannot do without (the others it reads when present).
+DAILY_COLUMNS = ("day", "date", "dimension", "group", "population", "score_mean")
+
+
+def read_frame(path: Path, *, required: Sequence[str] = (),
+               select: Callable[[list[str]], list[str]] | None = None) -> pl.DataFrame:
+    """Read a run's Parquet file with polars: the columns ``select`` picks from its names, or all.
+
+    Raises:
+        RunFolderError: the file is unreadable as Parquet, or lacks a required column.
+    """
+    try:
+        names = list(pl.read_parquet_schema(path))
+        _check_columns(path, names, required)
+        return pl.read_parquet(path, columns=None if select is None else select(names))
+    except (OSError, pl.exceptions.PolarsError, pa.ArrowException) as exc:
+        raise RunFolderError(f"{path}: cannot read it as Parquet ({_first_line(exc)})") from None
+
+
+def read_arrow(path: Path, *, required: Sequence[str] = (),
+               filters: list[tuple[str, str, Any]] | None = None) -> pa.Table:
+    """Read a run's Parquet file with pyarrow (its rows matching ``filters``).
+
+    Raises:
+        RunFolderError: the file is missing, unreadable as Parquet, or lacks a required column.
+    """
+    if not path.is_file():
+        raise RunFolderError(f"{path.parent}: no {path.name}: not a complete scorelab run")
+    try:
+        _check_columns(path, pq.read_schema(path).names, required)
+        return pq.read_table(path, filters=filters)
+    except (OSError, pa.ArrowException) as exc:
+        raise RunFolderError(f"{path}: cannot read it as Parquet ({_first_line(exc)})") from None
+
+
+def _check_columns(path: Path, names: Sequence[str], required: Sequence[str]) -> None:
+    missing = [name for name in required if name not in names]
+    if missing:
+        raise RunFolderError(f"{path}: no column {', '.join(missing[:3])}"
+                             f"{' and more' if len(missing) > 3 else ''}: not a table that a "
+                             "scorelab run writes")
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of a library's message, shortened (polars adds its query plan)."""
+    lines = str(exc).strip().splitlines() or [type(exc).__name__]
+    return shorten(lines[0], 200)
+
+
+@contextlib.contextmanager
+def reading_run(folder: Path) -> Iterator[None]:
+    """Around work on a run folder's tables: a polars or pyarrow error names the folder.
+
+    The readers check files, manifest keys and columns; a column of another type
+    than a run writes still fails inside the libraries, and is reported here.
+    """
+    try:
+        yield
+    except (pl.exceptions.PolarsError, pa.ArrowException) as exc:
+        raise RunFolderError(f"{folder}: not a scorelab run: its tables are not the ones a run "
+                             f"writes ({_first_line(exc)})") from None
+
+
+#: What the audit, the report and the comparison read from ``manifest.json``.
+MANIFEST_KEYS: dict[str, tuple[type, ...]] = {
+    "seed": (int,), "ledger_sample": (int, float),
+    "scenario.name": (str,), "scenario.citizens": (int,), "scenario.days": (int,),
+    "scenario.start_date": (str,),
+    "policy.id": (str,), "policy.name": (str,), "policy.sha256": (str,),
+}
+
+
+def read_run_manifest(folder: str | Path) -> dict[str, Any]:
+    """Read a finished run's manifest, refusing one that lacks what the audit reads.
+
+    Raises:
+        RunFolderError: the folder is missing or incomplete, or its manifest is not a
+            scorelab manifest (a key missing or of another type, named).
+    """
+    folder = Path(folder)
+    path = folder / MANIFEST
+    try:
+        manifest = read_manifest(folder)
+    except (ValueError, RecursionError, AttributeError, TypeError):  # not a JSON object
+        raise RunFolderError(f"{path}: not a scorelab manifest (not a JSON object of "
+                             "its keys)") from None
+    for key, kinds in MANIFEST_KEYS.items():
+        value: Any = manifest
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is None:
+            raise RunFolderError(f"{path}: not a scorelab manifest: no {key}")
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            raise RunFolderError(f"{path}: not a scorelab manifest: {key} must be "
+                                 f"{' or '.join(k.__name__ for k in kinds)}, got "
+                                 f"{shorten(repr(value))}")
+    _check_manifest_values(path, manifest)
+    return manifest
+
+
+def _check_manifest_values(path: Path, manifest: dict[str, Any]) -> None:
+    """The manifest's numbers and date must be ones a run can have."""
+    scenario = manifest["scenario"]
+    problems = {
+        "seed": not 0 <= manifest["seed"] <= SEED_MAX,
+        "ledger_sample": not 0 <= manifest["ledger_sample"] <= 1,
+        "scenario.citizens": scenario["citizens"] < 1,
+        "scenario.days": scenario["days"] < 1,
+    }
+    try:
+        dt.date.fromisoformat(scenario["start_date"])
+    except ValueError:
+        problems["scenario.start_date"] = True
+    for key, wrong in problems.items():
+        if wrong:
+            value: Any = manifest
+            for part in key.split("."):
+                value = value[part]
+            raise RunFolderError(f"{path}: not a scorelab manifest: {key} cannot be "
+                                 f"{shorten(repr(value))}")
+
+
+def read_run_policy(folder: Path) -> dict[str, Any]:
+    """The run's ``policy.toml`` as a dictionary, after checking it is a valid policy.
+
+    Raises:
+        RunFolderError: the folder has no policy.toml, or it is not a valid policy.
+    """
+    path = folder / "policy.toml"
+    if not path.is_file():
+        raise RunFolderError(f"{folder}: no policy.toml: not a complete scorelab run")
+    try:
+        return tomllib.loads(load_policy(path).text)
+    except PolicyError as exc:
+        raise RunFolderError(f"{folder}: not a scorelab run: its policy is invalid: "
+                             f"{exc}") from None
+
+
+def read_run_toml(path: Path) -> dict[str, Any]:
+    """A TOML file of a run folder (``scenario.toml``), read within the input limits.
+
+    Raises:
+        RunFolderError: the file is unreadable, past the limits, or not TOML.
+    """
+    try:
+        return load_toml(path, ScenarioError)[0]
+    except ScenarioError as exc:
+        raise RunFolderError(f"{path.parent}: not a scorelab run: {exc}") from None
 
 
 def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:

@@ -23,7 +23,8 @@ def calibrate(
     out_dir: Annotated[Path, typer.Option("--out", help="folder to write")],
     policy: Annotated[str | None, typer.Option(help="policy; default: the scenario's")] = None,
     citizens: Annotated[int | None, typer.Option(help="simulated citizens")] = None,
-    seed: Annotated[int | None, typer.Option(help="seed of every simulation")] = None,
+    seed: Annotated[int | None, typer.Option(
+        help="seed of every simulation, 0 to 2**63-1")] = None,
     max_evaluations: Annotated[int | None, typer.Option(help="simulation budget")] = None,
     workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
     force: Annotated[bool, typer.Option(help="replace a non-empty --out")] = False,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from rich.console import Group
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from scorelab._echo import printable
 from scorelab.audit import CitizenStory
 from scorelab.runner import RunResult
 
@@ -14,8 +16,9 @@ def render_summary(result: RunResult) -> Group:
     """The headline numbers of a finished run."""
     manifest, summary = result.manifest, result.summary()
     people = summary["citizens"]
-    title = (f"{manifest['policy']['name']} on {people:,} citizens for {summary['days']} days "
-             f"(seed {manifest['seed']})")
+    # the policy's name is text from its file: rich must neither style it nor fail on it
+    title = (f"{escape(printable(manifest['policy']['name']))} on {people:,} citizens for "
+             f"{summary['days']} days (seed {manifest['seed']})")
     table = Table(title=title, title_justify="left", box=None)
     table.add_column("measure")
     table.add_column("value", justify="right")

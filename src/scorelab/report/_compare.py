@@ -17,6 +17,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import polars as pl
 
+from scorelab._errors import RunRefusedError
 from scorelab.audit._comparison import PER_CITIZENS, Comparison, ComparisonRow, compare_runs
 from scorelab.audit._files import write_atomically
 from scorelab.audit._rates import FAIR_HIGH, FAIR_LOW
@@ -44,13 +45,21 @@ def compare(run_a: str | Path, run_b: str | Path, *, out: str | Path | None = No
 
     Raises:
         RunFolderError: a folder is missing or not a complete run.
+        RunRefusedError: ``out`` is a folder, its folder does not exist, or it cannot be
+            written (checked before the runs are read, where it can be).
     """
-    comparison = compare_runs(run_a, run_b)
     path = Path(out) if out is not None else (
-        comparison.run_a.resolve().parent
-        / f"compare-{comparison.run_a.name}-vs-{comparison.run_b.name}.html")
+        Path(run_a).resolve().parent / f"compare-{Path(run_a).name}-vs-{Path(run_b).name}.html")
+    if path.is_dir():
+        raise RunRefusedError(f"--out {path} is a folder: give the HTML file to write")
+    if not path.parent.is_dir():
+        raise RunRefusedError(f"--out {path}: the folder {path.parent} does not exist")
+    comparison = compare_runs(run_a, run_b)
     html = comparison_page(comparison)
-    write_atomically(path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    try:
+        write_atomically(path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    except OSError as exc:
+        raise RunRefusedError(f"--out {path}: cannot write it ({exc.strerror or exc})") from None
     return dataclasses.replace(comparison, out=path)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from scorelab.audit._explain import CitizenStory
-from scorelab.audit._files import RunTables
+from scorelab.audit._files import RunTables, read_run_policy
 
 
 @dataclass(frozen=True)
@@ -101,9 +100,12 @@ class ReportData:
 
 
 def read_policy(folder: Path) -> dict[str, Any]:
-    """The run's policy file as a dictionary (empty when the folder has none)."""
-    path = folder / "policy.toml"
-    return tomllib.loads(path.read_text()) if path.is_file() else {}
+    """The run's policy file as a dictionary (empty when the folder has none).
+
+    Raises:
+        RunFolderError: the folder's policy.toml is not a valid policy.
+    """
+    return read_run_policy(folder) if (folder / "policy.toml").is_file() else {}
 
 
 def cumulative(values: list[float]) -> list[float]:

@@ -19,7 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from scorelab.audit._audit import AUDIT_FILE, DEFAULT_COMBINATIONS, audit_tables, write_audit
-from scorelab.audit._files import read_run_tables, write_atomically
+from scorelab.audit._files import (
+    read_run_manifest,
+    read_run_tables,
+    reading_run,
+    write_atomically,
+)
 from scorelab.audit._stories import choose_story_citizens, story
 from scorelab.report._data import ReportData, read_policy
 from scorelab.report._fairness import disparities_section
@@ -32,7 +37,6 @@ from scorelab.report._sections import (
     summary_section,
     wrongful_section,
 )
-from scorelab.runner._folder import read_manifest
 
 REPORT_FILE = "report.html"
 NAVIGATION = (
@@ -104,9 +108,11 @@ def report(folder: str | Path, *, by: Sequence[str] | None = None) -> list[Path]
         The paths written: the audit table, then the report.
 
     Raises:
-        RunFolderError: the folder is missing or not a complete run.
+        RunFolderError: the folder is missing or not a complete run, or a file in it is
+            not what a run writes (named).
         ScorelabError: a combination names an unknown dimension.
     """
     folder = Path(folder)
-    manifest = read_manifest(folder)
-    return [folder / name for name in write_audit_and_report(folder, manifest, by=by)]
+    manifest = read_run_manifest(folder)
+    with reading_run(folder):
+        return [folder / name for name in write_audit_and_report(folder, manifest, by=by)]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 
 from rich.console import Group
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from scorelab._echo import printable
 from scorelab.audit._comparison import Comparison, ComparisonRow
 
 
@@ -59,15 +61,24 @@ def label(folder_name: str, manifest: dict) -> str:
     return f"{folder_name} ({manifest['policy']['id']}, {manifest['scenario']['name']})"
 
 
+def _shown(text: str) -> str:
+    r"""Text from a run's files for a rich table: no markup, no control characters.
+
+    >>> print(_shown("[/b] \x1b[2J"))
+    \[/b] \x1b[2J
+    """
+    return escape(printable(text))
+
+
 def render_comparison(comparison: Comparison) -> Group:
     """What differs in the inputs, then every measure that differs, section by section."""
     name_a = label(comparison.run_a.name, comparison.manifest_a)
     name_b = label(comparison.run_b.name, comparison.manifest_b)
-    inputs = Table("input", "A", "B", title="A: " + name_a + "\nB: " + name_b,
+    inputs = Table("input", "A", "B", title=_shown("A: " + name_a) + "\n" + _shown("B: " + name_b),
                    title_justify="left", box=None)
     for key, a, b in comparison.inputs:
         style = "bold" if a != b else "dim"
-        inputs.add_row(key, a, b, style=style)
+        inputs.add_row(_shown(key), _shown(a), _shown(b), style=style)
     table = Table(box=None, title="measures that differ (B minus A)", title_justify="left")
     for name in ("section", "measure", "unit", "A", "B", "B - A", "change"):
         table.add_column(name, justify="right" if name in ("A", "B", "B - A", "change")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import operator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -29,7 +30,8 @@ from pydantic import (
     model_validator,
 )
 
-from scorelab._errors import ScenarioError
+from scorelab._echo import shorten
+from scorelab._errors import RunRefusedError, ScenarioError
 from scorelab._resources import data_path
 from scorelab._toml import load_toml, locate, validate
 from scorelab.world._catalogue import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES, expected
@@ -42,7 +44,8 @@ MAX_ACTS_PER_YEAR = 3650.0
 
 def _per_year(value: object, where: str = "") -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 365:
-        raise ValueError(f"{where}expected a number of events a year in [0, 365], got {value!r}")
+        raise ValueError(f"{where}expected a number of events a year in [0, 365], got "
+                         f"{shorten(repr(value))}")
     return float(value)
 
 
@@ -249,14 +252,22 @@ def load_scenario(
 ) -> LoadedScenario:
     """Load a scenario file merged over the world defaults (None: the embedded default).
 
-    ``citizens``, ``days`` and ``seed`` override the file, as the CLI options do.
+    ``citizens``, ``days`` and ``seed`` override the file, as the CLI options do; an
+    override outside the schema's bounds is refused with the option's name.
+
+    Raises:
+        ScenarioError: a file is unreadable or invalid (file, line, key).
+        RunRefusedError: an override is not an integer within its bounds.
     """
+    overrides = {"citizens": citizens, "days": days, "seed": seed}
+    for name, value in overrides.items():
+        if value is not None:
+            check_override(name, value)
     defaults_path = data_path("world-defaults.toml")
     defaults, _ = load_toml(defaults_path, ScenarioError)
     file_path = Path(path) if path is not None else data_path("default-scenario.toml")
     data, text = load_toml(file_path, ScenarioError)
     merged = deep_merge(defaults, data)
-    overrides = {"citizens": citizens, "days": days, "seed": seed}
     if isinstance(merged.get("scenario"), dict):  # if not, validation says what is wrong
         merged["scenario"] = {**merged["scenario"],
                               **{k: v for k, v in overrides.items() if v is not None}}
@@ -268,6 +279,31 @@ def load_scenario(
         (text + repr(sorted(overrides.items(), key=str))).encode("utf-8")
     ).hexdigest()
     return LoadedScenario(scenario=scenario, path=file_path, text=text, sha256=digest)
+
+
+def check_override(name: str, value: object) -> None:
+    """Refuse an override of ``[scenario] name`` that is not an integer within its bounds.
+
+    The bounds are the schema's (:class:`Meta`), and the message names the option
+    (``--citizens``): the value came from the command line, not from a file.
+
+    >>> check_override("citizens", 10**12)
+    Traceback (most recent call last):
+    scorelab._errors.RunRefusedError: --citizens: must be an integer from 1 to ... got 1,000,...
+    """
+    low, high = 0, 0
+    for bound in Meta.model_fields[name].metadata:  # annotated_types Gt, Ge, Lt, Le
+        low = bound.gt + 1 if hasattr(bound, "gt") else getattr(bound, "ge", low)
+        high = bound.lt - 1 if hasattr(bound, "lt") else getattr(bound, "le", high)
+    must = f"--{name}: must be an integer from {low:,} to {high:,}"
+    try:
+        number = operator.index(value)  # an int or a numpy integer, not a float
+    except TypeError:
+        number = None
+    if number is None or isinstance(value, bool):
+        raise RunRefusedError(f"{must}, got {shorten(repr(value))}")
+    if not low <= number <= high:
+        raise RunRefusedError(f"{must}, got {number:,}")
 
 
 def _check_sensors(scenario: Scenario, path: Path, text: str) -> None:

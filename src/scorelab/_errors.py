@@ -9,7 +9,8 @@ known, the key path, and what was expected::
     │   ├── ScenarioError    a scenario file is unreadable or invalid
     │   └── TargetsError     a calibration targets file (date,metric,value) is invalid
     ├── RunFolderError       a run folder is missing, incomplete or not a run
-    └── RunRefusedError      a run was refused before it started (bad options, too big)
+    ├── RunRefusedError      a run was refused before it started (bad options, too big)
+    └── RunInterruptedError  a run stopped before it finished; its folder can be resumed
 
 A condition string that does not parse raises ``scorelab.policy.ConditionError``
 (a ValueError, so the condition language can be used on its own); the policy
@@ -87,3 +88,17 @@ class RunRefusedError(ScorelabError):
 
 class TargetsError(InputFileError):
     """A calibration targets file is unreadable or invalid."""
+
+
+class RunInterruptedError(ScorelabError):
+    """A run stopped before it finished (a signal, a full disk, a lost worker).
+
+    Its folder keeps the last checkpoint; the message says how to continue.
+
+    Attributes:
+        exit_code: the exit status the command should end with (128 + signal, or 2).
+    """
+
+    def __init__(self, message: str, *, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 import scorelab
 from scorelab._echo import printable
 from scorelab._errors import RunRefusedError, ScorelabError
-from scorelab.cli._long_run import say_if_compiling
+from scorelab.cli._long_run import confirm_long_run, say_if_compiling
 from scorelab.cli._render import render_story, render_summary
 
 out = Console()
@@ -80,7 +80,10 @@ def _fails_cleanly(command: F) -> F:
             return command(*args, **kwargs)
         except ScorelabError as exc:
             err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
+            raise typer.Exit(getattr(exc, "exit_code", 2)) from None
+        except KeyboardInterrupt:  # before a run's own handler was installed, or after it
+            err.print("[bold red]interrupted[/]", highlight=False)
+            raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -135,20 +138,23 @@ def run(
     if out_dir is None and resume is None:
         out_dir = Path("runs") / Path(str(policy)).stem
     say_if_compiling(err, backend=backend)  # else a minute at 0 citizens, unexplained
-    columns = (TextColumn("[bold]simulating"), BarColumn(), MofNCompleteColumn(),
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("citizens"), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task("run", total=None)
+        task = bar.add_task("[bold]simulating", total=None)
 
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+        def progress(event: scorelab.RunProgress) -> None:
+            if event.phase == "simulate":
+                bar.update(task, completed=event.done, total=event.total)
+            else:
+                bar.update(task, description=f"[bold]writing {event.phase}")
 
         result = scorelab.run(
             policy, scenario, citizens=citizens, days=days, seed=seed, out=out_dir,
             chunk_size=chunk_size, workers=workers, ledger_sample=ledger_sample,
             baseline=baseline, force=force, checkpoint_every=checkpoint_every, resume=resume,
             backend=backend, ray_address=ray_address, report=report,
-            progress=progress)
+            progress=progress, on_estimate=lambda need: confirm_long_run(need, err, bar))
     out.print(render_summary(result))
 
 

@@ -19,30 +19,34 @@ from pathlib import Path
 import scorelab
 from scorelab.cli import app
 
-action, phase, min_done = sys.argv[1], sys.argv[2], int(sys.argv[3])
-arguments = sys.argv[sys.argv.index("--") + 1:]
-real_run = scorelab.run
-fired = False
+
+def main() -> None:
+    """Run the command line given after ``--`` with the hook in place."""
+    action, phase, min_done = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    arguments = sys.argv[sys.argv.index("--") + 1:]
+    real_run = scorelab.run
+    fired = []
+
+    def hooked_run(*args, progress=None, **kwargs):
+        def hook(event):
+            if progress is not None:
+                progress(event)
+            if fired or event.phase != phase or event.done < min_done:
+                return
+            fired.append(event)
+            if action == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            print("READY", flush=True)
+            go = Path(os.environ["SCORELAB_TEST_GO"])
+            while not go.exists():
+                time.sleep(0.01)
+
+        return real_run(*args, progress=hook, **kwargs)
+
+    scorelab.run = hooked_run
+    sys.argv = ["scorelab", *arguments]
+    app()
 
 
-def hooked_run(*args, progress=None, **kwargs):
-    def hook(event):
-        global fired  # noqa: PLW0603
-        if progress is not None:
-            progress(event)
-        if fired or event.phase != phase or event.done < min_done:
-            return
-        fired = True
-        if action == "kill":
-            os.kill(os.getpid(), signal.SIGKILL)
-        print("READY", flush=True)
-        go = Path(os.environ["SCORELAB_TEST_GO"])
-        while not go.exists():
-            time.sleep(0.01)
-
-    return real_run(*args, progress=hook, **kwargs)
-
-
-scorelab.run = hooked_run
-sys.argv = ["scorelab", *arguments]
-app()
+if __name__ == "__main__":
+    main()

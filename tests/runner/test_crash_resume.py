@@ -34,7 +34,7 @@ def test_an_interrupted_run_blocks_a_new_one_without_force(tmp_path):
 
 
 def test_a_run_that_would_not_fit_in_memory_is_refused(tmp_path):
-    with pytest.raises(scorelab.RunRefusedError, match="--chunk-size"):
+    with pytest.raises(scorelab.RunRefusedError, match="GiB of memory.*fewer --days"):
         scorelab.run(POLICIES / "rongcheng.toml", citizens=100_000, days=36_000,
                      chunk_size=100_000, workers=64, out=tmp_path / "huge")
     assert not any(tmp_path.iterdir()), "nothing is written when a run is refused"

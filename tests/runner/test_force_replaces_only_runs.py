@@ -101,3 +101,17 @@ def test_calibrate_force_replaces_only_a_calibration_folder(tmp_path):
                            targets=ROOT / "data" / "targets" / "court-list-2014-2018.csv",
                            out=tmp_path / "fit", force=True, max_evaluations=1)
     assert notes.exists()
+
+
+def test_compare_out_never_overwrites_a_file_scorelab_did_not_write(tmp_path):
+    a = _run(tmp_path / "a")
+    b = scorelab.run(POLICIES / "rongcheng.toml", out=tmp_path / "b", citizens=2000, days=5,
+                     seed=2)
+    manifest = (a.folder / "manifest.json").read_bytes()
+    with pytest.raises(scorelab.RunRefusedError, match="scorelab did not write it"):
+        scorelab.compare(a.folder, b.folder, out=a.folder / "manifest.json")
+    assert (a.folder / "manifest.json").read_bytes() == manifest
+    page = tmp_path / "compare.html"
+    scorelab.compare(a.folder, b.folder, out=page)
+    scorelab.compare(a.folder, b.folder, out=page)  # its own page it replaces
+    assert page.stat().st_size > 0

@@ -75,6 +75,7 @@ def test_sigint_at_any_phase_resumes_to_the_same_bytes(whole, tmp_path, phase):
         scorelab.run(resume=out)
     assert _bytes(out) == whole
     assert not (tmp_path / ".run.partial").exists()
+    assert b".run.partial" not in (out / "report.html").read_bytes()
 
 
 @pytest.mark.parametrize("phase", PHASES)
@@ -93,7 +94,7 @@ def test_sigkill_at_any_phase_resumes_to_the_same_bytes(whole, tmp_path, phase):
 
 def test_a_one_chunk_run_killed_midway_resumes(tmp_path):
     options = {**OPTIONS, "chunk_size": 8192}
-    reference = tmp_path / "whole"
+    reference = tmp_path / "reference" / "run"  # the report names its folder: the same name
     scorelab.run(POLICIES / "rongcheng.toml", out=reference, **options)
     out = tmp_path / "run"
     with pytest.raises(scorelab.RunInterruptedError):

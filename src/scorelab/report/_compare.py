@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from scorelab._errors import RunRefusedError
+from scorelab._owned import check_page_replaceable
 from scorelab.audit._comparison import PER_CITIZENS, Comparison, ComparisonRow, compare_runs
 from scorelab.audit._files import write_atomically
 from scorelab.audit._rates import FAIR_HIGH, FAIR_LOW
@@ -45,15 +46,13 @@ def compare(run_a: str | Path, run_b: str | Path, *, out: str | Path | None = No
 
     Raises:
         RunFolderError: a folder is missing or not a complete run.
-        RunRefusedError: ``out`` is a folder, its folder does not exist, or it cannot be
-            written (checked before the runs are read, where it can be).
+        RunRefusedError: ``out`` is a folder, its folder does not exist, it is a file
+            scorelab did not write (a run's manifest, say), or it cannot be written
+            (checked before the runs are read, where it can be).
     """
     path = Path(out) if out is not None else (
         Path(run_a).resolve().parent / f"compare-{Path(run_a).name}-vs-{Path(run_b).name}.html")
-    if path.is_dir():
-        raise RunRefusedError(f"--out {path} is a folder: give the HTML file to write")
-    if not path.parent.is_dir():
-        raise RunRefusedError(f"--out {path}: the folder {path.parent} does not exist")
+    check_page_replaceable(path)  # a folder, a missing folder, a file scorelab did not write
     comparison = compare_runs(run_a, run_b)
     html = comparison_page(comparison)
     try:

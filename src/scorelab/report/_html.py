@@ -16,6 +16,8 @@ from functools import cache
 import plotly.graph_objects as go
 import plotly.offline
 
+from scorelab._owned import PAGE_TAG
+
 CSS = """
 :root { --ink: #1d2433; --muted: #5b6473; --line: #d9dee7; --accent: #1f5fa8;
         --flag: #b3261e; --soft: #f5f7fa; }
@@ -131,7 +133,7 @@ def page(title: str, subtitle: Sequence[object], nav: Sequence[tuple[str, str]],
     """A whole self-contained HTML page."""
     links = join(tag("a", label, href=f"#{anchor}") for anchor, label in nav)
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n{PAGE_TAG}\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n"
         f"<script type=\"text/javascript\">{plotly_js()}</script>\n</head>\n<body>\n"

@@ -80,6 +80,29 @@ def check_replaceable(folder: Path, kind: str, allowed: Iterable[str], *,
                               f"choose another {option}, or move it away yourself")
 
 
+def check_out(out: Path, kind: str, allowed: Iterable[str], *, force: bool) -> None:
+    """Refuse an ``--out`` that cannot receive a new folder of ``kind`` (renamed into place).
+
+    ``out`` (resolved) may be missing, empty, or, with ``force``, a folder scorelab
+    wrote as ``kind`` (:func:`check_replaceable`); never the current folder, a parent
+    of it, home, a file, or a mount point (a rename cannot replace one).
+    """
+    reason = protected_reason(out)
+    if reason is not None:
+        raise RunRefusedError(f"--out {out}: {reason}: choose a new folder")
+    if os.path.ismount(out):
+        raise RunRefusedError(f"--out {out} is a mount point: scorelab writes beside a folder "
+                              "and renames it into place, which cannot replace a mount point; "
+                              f"use --out {out / kind}")
+    if out.exists() and not out.is_dir():
+        raise RunRefusedError(f"--out {out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise RunRefusedError(f"--out {out} already exists and is not empty: pass --force "
+                                  "to replace it, or choose another --out")
+        check_replaceable(out, kind, allowed)
+
+
 def remove_owned(folder: Path, kind: str) -> None:
     """Delete ``folder`` if (and only if) it carries scorelab's marker of ``kind``."""
     if marker_kind(folder) != kind or protected_reason(folder) is not None:

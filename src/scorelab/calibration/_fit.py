@@ -36,8 +36,8 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
-from scorelab._errors import RunRefusedError, ScenarioError
-from scorelab._owned import check_replaceable, protected_reason, write_marker
+from scorelab._errors import ScenarioError
+from scorelab._owned import check_out, write_marker
 from scorelab._resources import resolve_policy, resolve_scenario
 from scorelab.calibration._metrics import DailySeries, read_series
 from scorelab.calibration._objective import ParameterSpace, residuals
@@ -227,16 +227,7 @@ def scratch_folder(out: Path, force: bool) -> Path:
     folder, a parent of it, or a folder holding other files).
     """
     out = out.resolve()
-    reason = protected_reason(out)
-    if reason is not None:
-        raise RunRefusedError(f"--out {out}: {reason}: choose a new folder")
-    if out.exists() and not out.is_dir():
-        raise RunRefusedError(f"--out {out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()):
-        if not force:
-            raise RunRefusedError(f"--out {out} is not empty: choose another --out, or pass "
-                                  "--force to replace it")
-        check_replaceable(out, "calibration", CALIBRATION_FILES)
+    check_out(out, "calibration", CALIBRATION_FILES, force=force)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     write_marker(staging, "calibration")

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from scorelab._errors import RunFolderError, RunRefusedError
-from scorelab._owned import check_replaceable, protected_reason, remove_owned, write_marker
+from scorelab._owned import check_out, check_replaceable, remove_owned, write_marker
 
 MANIFEST = "manifest.json"
 ROWS_PER_GROUP = 1 << 20
@@ -88,20 +88,7 @@ def prepare_output(out: Path, *, force: bool) -> Path:
     replaces only a scorelab run folder (and its interrupted staging folder).
     """
     out = out.resolve()
-    reason = protected_reason(out)
-    if reason is not None:
-        raise RunRefusedError(f"--out {out}: {reason}: choose a new folder for the run")
-    if os.path.ismount(out):
-        raise RunRefusedError(f"--out {out} is a mount point: a run is written beside its "
-                              "folder and renamed into place, which cannot replace a mount "
-                              f"point; use --out {out / 'run'}")
-    if out.exists() and not out.is_dir():
-        raise RunRefusedError(f"--out {out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()):
-        if not force:
-            raise RunRefusedError(f"--out {out} already exists and is not empty: pass --force "
-                                  "to replace it, or choose another --out")
-        check_replaceable(out, "run", RUN_FILES)
+    check_out(out, "run", RUN_FILES, force=force)
     parent = out.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)

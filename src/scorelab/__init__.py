@@ -8,13 +8,12 @@ FOLDER 42``. No real person's data is ever read: every citizen is synthetic.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from scorelab import _numba_cache  # noqa: E402 (before any module that compiles with numba)
+from scorelab import _numba_cache  # noqa: I001 (before any module that compiles with numba)
+from scorelab._version import __version__
 
 _numba_cache.configure()
 
-from scorelab._errors import (  # noqa: E402 (the version must exist before submodules load)
+from scorelab._errors import (  # noqa: E402 (after numba's cache folder is set)
     PolicyError,
     RunFolderError,
     RunInterruptedError,

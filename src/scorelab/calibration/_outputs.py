@@ -20,7 +20,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from scorelab import __version__
+from scorelab._version import __version__
 from scorelab.calibration._fit import Evaluation, Problem
 from scorelab.calibration._metrics import FORECAST_METRICS, DailySeries, month_ends
 

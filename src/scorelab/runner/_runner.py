@@ -30,11 +30,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from scorelab import __version__
 from scorelab._errors import RunInterruptedError, RunRefusedError
 from scorelab._owned import MARKER, marker_kind, writing
 from scorelab._random import seed_to_int
 from scorelab._resources import resolve_policy, resolve_scenario
+from scorelab._version import __version__
 from scorelab.engine import is_compiled, warm_up
 from scorelab.engine._tables import Groups, build_tables, make_layout, score_bins
 from scorelab.policy._load import LoadedPolicy, load_policy

@@ -58,6 +58,7 @@ class Progress:
     """What a run has finished: the state a checkpoint saves and a resume starts from."""
 
     chunks: int
+    fingerprint: dict[str, str]  # of the inputs and the code, as the run started
     chunks_done: int = 0
     citizens_done: int = 0
     matrices: dict[str, np.ndarray] = field(default_factory=dict)
@@ -76,7 +77,7 @@ def fingerprint(staging: Path) -> dict[str, str]:
 
 def start(staging: Path, chunks: int) -> Progress:
     """Record a new run's fingerprint, with no chunk done; return its empty progress."""
-    progress = Progress(chunks)
+    progress = Progress(chunks, fingerprint(staging))
     _write_record(staging, progress, matrices_file=None, matrices_sha=None)
     return progress
 
@@ -118,7 +119,7 @@ def save(staging: Path, progress: Progress, used: dict[str, np.ndarray] | None =
 def _write_record(staging: Path, progress: Progress, *, matrices_file: str | None,
                   matrices_sha: str | None) -> None:
     record = {"format": FORMAT, "chunks_done": progress.chunks_done, "chunks": progress.chunks,
-              "citizens_done": progress.citizens_done, "fingerprint": fingerprint(staging),
+              "citizens_done": progress.citizens_done, "fingerprint": progress.fingerprint,
               "matrices": matrices_file, "matrices_sha256": matrices_sha,
               "parts": dict(sorted(progress.parts.items()))}
     _write_bytes(staging / CHECKPOINT, (json.dumps(record, indent=1) + "\n").encode())
@@ -130,8 +131,8 @@ def _write_bytes(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def load(staging: Path, out: Path) -> Progress:
-    """The progress an interrupted run can continue from, checked to continue it exactly.
+def load(staging: Path, out: Path) -> tuple[Progress, dict[str, Any]]:
+    """An interrupted run's progress and request, checked so that it continues exactly.
 
     Parts the checkpoint does not count are removed (they will be recomputed).
 
@@ -139,17 +140,17 @@ def load(staging: Path, out: Path) -> Progress:
         RunFolderError: a file of the run's state is missing or damaged.
         RunRefusedError: an input or scorelab's code changed since the run started.
     """
-    record = _read_record(staging / CHECKPOINT, out)
-    changed = [name for name, sha in fingerprint(staging).items()
-               if record["fingerprint"].get(name) != sha]
+    request, record = _read_record(staging / CHECKPOINT)
+    now = fingerprint(staging)
+    changed = [name for name, sha in now.items() if record["fingerprint"].get(name) != sha]
     if changed:
         what = " and ".join("scorelab's code" if name == "code" else name for name in changed)
         raise RunRefusedError(f"{out}: {what} changed since the run started: resuming would mix "
                               f"chunks of two different runs; {START_AGAIN}")
-    progress = Progress(record["chunks"], record["chunks_done"], record["citizens_done"],
+    progress = Progress(record["chunks"], now, record["chunks_done"], record["citizens_done"],
                         parts=dict(record["parts"]))
     if record["matrices"] is not None:
-        progress.matrices = _read_matrices(staging, record, out)
+        progress.matrices = _read_matrices(staging, record)
     for name, sha in progress.parts.items():
         path = staging / PARTS / name
         if not path.is_file():
@@ -162,15 +163,16 @@ def load(staging: Path, out: Path) -> Progress:
         for part in parts.iterdir():
             if _PART_NAME.fullmatch(part.name) and part.name not in progress.parts:
                 part.unlink()
-    return progress
+    return progress, request
 
 
-def _read_record(path: Path, out: Path) -> dict[str, Any]:
+def _read_record(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The run's request and its checkpoint record, both checked to be readable."""
     for name in INPUTS:
         if not (path.parent / name).is_file():
             raise RunFolderError(f"{path.parent / name}: missing input of the run: "
                                  f"{START_AGAIN}")
-    _read_json(path.parent / "request.json")
+    request = _read_json(path.parent / "request.json")
     record = _read_json(path)
     try:
         valid = (record["format"] == FORMAT and isinstance(record["fingerprint"], dict)
@@ -182,7 +184,7 @@ def _read_record(path: Path, out: Path) -> dict[str, Any]:
         valid = False
     if not valid:
         raise RunFolderError(f"{path}: not a checkpoint of this scorelab: {START_AGAIN}")
-    return record
+    return request, record
 
 
 def _read_json(path: Path) -> Any:
@@ -194,7 +196,7 @@ def _read_json(path: Path) -> Any:
         raise RunFolderError(f"{path}: unreadable or not JSON: {START_AGAIN}") from None
 
 
-def _read_matrices(staging: Path, record: dict[str, Any], out: Path) -> dict[str, np.ndarray]:
+def _read_matrices(staging: Path, record: dict[str, Any]) -> dict[str, np.ndarray]:
     path = staging / str(record["matrices"])
     if not _MATRICES_NAME.fullmatch(path.name) or not path.is_file():
         raise RunFolderError(f"{path}: missing: {START_AGAIN}")

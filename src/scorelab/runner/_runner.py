@@ -269,7 +269,7 @@ _FIXED_BY_RESUME = {
 def _refuse_options_with_resume(**given: Any) -> None:
     """Refuse options that a resume would have to ignore: they are fixed by the run's folder."""
     changed = [cli for name, (default, cli) in _FIXED_BY_RESUME.items()
-               if given[name] is not default and given[name] != default]
+               if given[name] != default]
     if changed:
         raise RunRefusedError(
             f"--resume continues a run exactly as it was started, so {', '.join(changed)} "
@@ -294,8 +294,7 @@ def _resume(out: Path, *, progress: Callable[[RunProgress], None] | None,
             checkpoint.clear(staging)
             publish(staging, out)
             return RunResult(out)
-        state = checkpoint.load(staging, out)
-        request = json.loads((staging / "request.json").read_text())
+        state, request = checkpoint.load(staging, out)
         options["workers"] = _workers(options["workers"], request["citizens"],
                                       options["backend"])
         policy = load_policy(staging / "policy.toml")

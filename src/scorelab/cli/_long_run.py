@@ -26,15 +26,13 @@ COMPILING = ("compiling the engine for this machine: first run only, about a min
              "(the summary will say how long)")
 
 
-def say_if_compiling(console: Console, *, backend: str) -> bool:
-    """Print :data:`COMPILING` when the engine is not compiled for this machine; return that.
+def say_if_compiling(console: Console, *, backend: str) -> None:
+    """Print :data:`COMPILING` when the engine is not compiled for this machine.
 
     A Ray cluster's workers compile on their own machines: nothing is said there.
     """
-    cold = backend == "local" and not scorelab.engine.is_compiled()
-    if cold:
+    if backend == "local" and not scorelab.engine.is_compiled():
         console.print(COMPILING, style="yellow", highlight=False)
-    return cold
 
 
 def confirm_long_run(need: Estimate, console: Console, bar: Progress | None = None) -> None:

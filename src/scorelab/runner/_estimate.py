@@ -26,6 +26,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -102,6 +103,11 @@ def daily_columns(layout: Layout) -> int:
     return 19 + grades + 3 * lists + layout.list_entries + len(BEHAVIOUR_NAMES)
 
 
+def _matrix_bytes(tables: Tables) -> int:
+    """Bytes of one day matrix: (days + 1) x groups x columns of int64."""
+    return (tables.days + 1) * tables.n_groups * tables.layout.width * 8
+
+
 def _effective_workers(workers: int) -> float:
     """How many workers' worth of speed ``workers`` give on this machine's cores."""
     cores = min(workers, os.cpu_count() or 1)
@@ -111,8 +117,7 @@ def _effective_workers(workers: int) -> float:
 def estimate(tables: Tables, *, citizens: int, chunk_size: int, workers: int,
              baseline: bool, report: bool = True) -> Estimate:
     """Memory, disk and wall time a run needs (bytes, bytes, seconds)."""
-    matrix = (tables.days + 1) * tables.n_groups * tables.layout.width * 8
-    matrices = matrix * (2 if baseline else 1)
+    matrices = _matrix_bytes(tables) * (2 if baseline else 1)
     chunk = min(chunk_size, citizens)
     rows = ledger_rows_per_citizen(tables) * tables.ledger_sample
     per_chunk = chunk * (BYTES_PER_CITIZEN_IN_CHUNK + rows * BYTES_PER_LEDGER_ROW) + LOG_BYTES
@@ -175,16 +180,16 @@ def resident_memory() -> int:
         return 0
 
 
-def _memory_advice(need: Estimate, tables: Tables, *, citizens: int, chunk_size: int,
-                   workers: int, baseline: bool, report: bool, fits: float) -> str:
-    """The options that would make the run fit in ``fits`` bytes, and only those."""
-    def fits_with(**change: int) -> bool:
-        options = {"citizens": citizens, "chunk_size": chunk_size, "workers": workers,
-                   "baseline": baseline, "report": report, **change}
-        return estimate(tables, **options).memory <= fits
+def _memory_advice(need: Estimate, tables: Tables, sizes: dict[str, Any], fits: float) -> str:
+    """The options that would make the run fit in ``fits`` bytes, and only those.
 
-    matrix = (tables.days + 1) * tables.n_groups * tables.layout.width * 8
-    days = (f"simulate fewer --days (the day matrix is {matrix / GIB:.1f} GiB: "
+    ``sizes`` are the run's keywords of :func:`estimate`.
+    """
+    def fits_with(**change: int) -> bool:
+        return estimate(tables, **(sizes | change)).memory <= fits
+
+    citizens, chunk_size, workers = sizes["citizens"], sizes["chunk_size"], sizes["workers"]
+    days = (f"simulate fewer --days (the day matrix is {_matrix_bytes(tables) / GIB:.1f} GiB: "
             f"{tables.days:,} days x {tables.n_groups} groups x {tables.layout.width} columns)")
     if need.report_memory > fits:  # the chunk size and the workers do not change it
         if need.simulate_memory > fits:
@@ -204,17 +209,13 @@ def _memory_advice(need: Estimate, tables: Tables, *, citizens: int, chunk_size:
     return "use " + ", or ".join(options) if options else days
 
 
-def _disk_advice(need: Estimate, tables: Tables, *, citizens: int, chunk_size: int,
-                 workers: int, baseline: bool, report: bool, fits: float) -> str:
-    """What would make the run fit on ``fits`` bytes of disk."""
+def _disk_advice(need: Estimate, tables: Tables, sizes: dict[str, Any], fits: float) -> str:
+    """What would make the run fit on ``fits`` bytes of disk (``sizes`` as for the memory)."""
     if tables.ledger_sample > 0:
         for sample in (0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.001, 0.0001, 0.00001):
             if sample >= tables.ledger_sample:
                 continue
-            smaller = estimate(tables._replace(ledger_sample=sample), citizens=citizens,
-                               chunk_size=chunk_size, workers=workers, baseline=baseline,
-                               report=report)
-            if smaller.disk <= fits:
+            if estimate(tables._replace(ledger_sample=sample), **sizes).disk <= fits:
                 return (f"keep a smaller sample of citizens and ledger with --ledger-sample "
                         f"{sample:g} (now {tables.ledger_sample:g}; about "
                         f"{need.ledger_rows:,} ledger rows expected), or write elsewhere "
@@ -231,27 +232,23 @@ def refuse_if_too_big(tables: Tables, *, citizens: int, chunk_size: int, workers
     already counted); disk with the free space of the filesystem ``out`` will be
     written to (its nearest existing folder: the run is staged beside it).
     """
-    need = estimate(tables, citizens=citizens, chunk_size=chunk_size, workers=workers,
-                    baseline=baseline, report=report)
+    sizes = {"citizens": citizens, "chunk_size": chunk_size, "workers": workers,
+             "baseline": baseline, "report": report}
+    need = estimate(tables, **sizes)
     memory = available_memory()
     if memory is not None:
         fits = 0.9 * memory + resident_memory()
         if need.memory > fits:
-            advice = _memory_advice(need, tables, citizens=citizens, chunk_size=chunk_size,
-                                    workers=workers, baseline=baseline, report=report,
-                                    fits=fits)
             raise RunRefusedError(
                 f"this run needs about {need.memory / GIB:.1f} GiB of memory but "
-                f"{memory / GIB:.1f} GiB are available: {advice}")
+                f"{memory / GIB:.1f} GiB are available: "
+                f"{_memory_advice(need, tables, sizes, fits)}")
     parent = Path(out).resolve().parent
     while not parent.exists():
         parent = parent.parent
     free = shutil.disk_usage(parent).free
     if need.disk > 0.9 * free:
-        advice = _disk_advice(need, tables, citizens=citizens, chunk_size=chunk_size,
-                              workers=workers, baseline=baseline, report=report,
-                              fits=0.9 * free)
         raise RunRefusedError(
             f"this run needs about {need.disk / GIB:.1f} GiB of disk but {free / GIB:.1f} GiB "
-            f"are free under {parent}: {advice}")
+            f"are free under {parent}: {_disk_advice(need, tables, sizes, 0.9 * free)}")
     return need

@@ -118,9 +118,9 @@ def load_toml(path: Path, error: type[InputFileError]) -> tuple[dict, str]:
     except ValueError as exc:  # tomllib lets int() refuse numbers over 4,300 digits
         line = _first_line(text, _LONG_NUMBER)
         raise error(f"not valid TOML: {exc}".split(";")[0], path=path, line=line) from None
-    except RecursionError:  # a backstop: check_toml_text refuses deep nesting first
+    except RecursionError:  # a backstop: check_toml_text refuses deep nesting, with its line
         raise error("not valid TOML: arrays or inline tables nested too deeply",
-                    path=path, line=_too_deep(text)) from None
+                    path=path) from None
 
 
 _LONG_NUMBER = re.compile(r"[0-9_]{4300}")
@@ -148,31 +148,6 @@ def _first_line(text: str, pattern: re.Pattern[str]) -> int | None:
     """1-based line of the first match of ``pattern``, if any."""
     match = pattern.search(text)
     return text.count("\n", 0, match.start()) + 1 if match else None
-
-
-def _too_deep(text: str, limit: int = 100) -> int | None:
-    r"""Line where brackets first nest deeper than ``limit`` (quotes are skipped roughly).
-
-    >>> _too_deep("a = 1\nb = [[[\n", limit=2)
-    2
-    """
-    depth, quote = 0, ""
-    for number, line in enumerate(text.split("\n"), start=1):
-        for char in line:
-            if quote:
-                quote = "" if char == quote else quote
-            elif char in "\"'":
-                quote = char
-            elif char in "[{":
-                depth += 1
-                if depth > limit:
-                    return number
-            elif char in "]}":
-                depth -= 1
-            elif char == "#":
-                break
-        quote = ""
-    return None
 
 
 def validate(

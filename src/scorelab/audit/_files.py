@@ -48,6 +48,8 @@ CITIZEN_COLUMNS = (
     "score", "grade", "records", "wrongful_records", "denials", "wrongful_denials",
     "shamed", "wrongful_shamed", "rewards_yuan",
 )
+#: Daily columns the audit cannot do without (the others it reads when present).
+DAILY_COLUMNS = ("day", "date", "dimension", "group", "population", "score_mean")
 
 
 @dataclass(frozen=True)
@@ -79,10 +81,6 @@ def read_run_tables(folder: Path) -> RunTables:
     path = folder / "baseline.parquet"
     baseline = read_frame(path, required=DAILY_COLUMNS) if path.is_file() else None
     return RunTables(daily, citizens, baseline)
-
-
-#: Daily columns the audit cannot do without (the others it reads when present).
-DAILY_COLUMNS = ("day", "date", "dimension", "group", "population", "score_mean")
 
 
 def read_frame(path: Path, *, required: Sequence[str] = (),
@@ -168,9 +166,7 @@ def read_run_manifest(folder: str | Path) -> dict[str, Any]:
         raise RunFolderError(f"{path}: not a scorelab manifest (not a JSON object of "
                              "its keys)") from None
     for key, kinds in MANIFEST_KEYS.items():
-        value: Any = manifest
-        for part in key.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
+        value = _manifest_value(manifest, key)
         if value is None:
             raise RunFolderError(f"{path}: not a scorelab manifest: no {key}")
         if isinstance(value, bool) or not isinstance(value, kinds):
@@ -196,11 +192,22 @@ def _check_manifest_values(path: Path, manifest: dict[str, Any]) -> None:
         problems["scenario.start_date"] = True
     for key, wrong in problems.items():
         if wrong:
-            value: Any = manifest
-            for part in key.split("."):
-                value = value[part]
             raise RunFolderError(f"{path}: not a scorelab manifest: {key} cannot be "
-                                 f"{shorten(repr(value))}")
+                                 f"{shorten(repr(_manifest_value(manifest, key)))}")
+
+
+def _manifest_value(manifest: dict[str, Any], key: str) -> Any:
+    """The value at a dotted key (``scenario.citizens``), or None where there is none.
+
+    >>> _manifest_value({"scenario": {"days": 30}}, "scenario.days")
+    30
+    >>> _manifest_value({"scenario": 7}, "scenario.days") is None
+    True
+    """
+    value: Any = manifest
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def read_run_policy(folder: Path) -> dict[str, Any]:

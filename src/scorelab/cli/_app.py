@@ -60,9 +60,13 @@ def _one_line_usage_errors() -> Iterator[None]:
         if type(exc).__name__ == "NoArgsIsHelpError":
             raise  # `scorelab` alone: typer prints the help
         hint = f" (see {exc.ctx.command_path} --help)" if exc.ctx is not None else ""
-        err.print(f"[bold red]error:[/] {escape(printable(exc.format_message() + hint))}",
-                  highlight=False, soft_wrap=True)
+        _print_error(printable(exc.format_message() + hint))
         raise typer.Exit(exc.exit_code) from None
+
+
+def _print_error(message: str) -> None:
+    """The one ``error:`` line on stderr, ``message`` shown as it is (no rich markup)."""
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 app = typer.Typer(
@@ -79,7 +83,7 @@ def _fails_cleanly(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except ScorelabError as exc:
-            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            _print_error(str(exc))  # printable already (ScorelabError.__str__)
             raise typer.Exit(getattr(exc, "exit_code", 2)) from None
         except KeyboardInterrupt:  # before a run's own handler was installed, or after it
             err.print("[bold red]interrupted[/]", highlight=False)

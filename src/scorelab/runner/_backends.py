@@ -33,7 +33,7 @@ from typing import Any
 
 from scorelab._errors import RunInterruptedError, RunRefusedError
 from scorelab.runner._stop import StopRequests
-from scorelab.runner._worker import ChunkResult, Job, current_job, init_worker, simulate
+from scorelab.runner._worker import ChunkResult, Job, init_worker, simulate
 
 POLL_SECONDS = 0.2
 _PR_SET_PDEATHSIG = 1
@@ -135,7 +135,7 @@ _ray_job_key: list[int] = []  # the job this Ray worker process was initialised 
 
 def _simulate_remote(job: Job, span: tuple[int, int]) -> ChunkResult:
     """Run one chunk in a Ray worker, building the kernel structs once per worker process."""
-    if not _ray_job_key or _ray_job_key[0] != id(job) or current_job() is None:
+    if _ray_job_key != [id(job)]:
         init_worker(job)
         _ray_job_key[:] = [id(job)]
     return simulate(span)

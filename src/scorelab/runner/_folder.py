@@ -76,8 +76,7 @@ class RowGroupWriter:
 
 
 #: What a run folder may hold: every file the runner and ``scorelab report`` write there.
-RUN_FILES = (MANIFEST, "daily.parquet", "citizens.parquet", "ledger.parquet",
-             "baseline.parquet", "audit.parquet", "report.html", "policy.toml",
+RUN_FILES = (MANIFEST, *FILES, "baseline.parquet", "audit.parquet", "report.html", "policy.toml",
              "scenario.toml", "request.json")
 
 

@@ -43,11 +43,6 @@ class StopRequests:
     def _record(self, number: int, frame: FrameType | None) -> None:
         self.signal = number
 
-    @property
-    def requested(self) -> bool:
-        """Whether a stop was asked for."""
-        return self.signal is not None
-
     def check(self, note: str) -> None:
         """Raise :class:`RunInterruptedError` (with ``note``: where to go on) if asked to stop."""
         if self.signal is not None:

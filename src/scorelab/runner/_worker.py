@@ -56,11 +56,6 @@ def init_worker(job: Job) -> None:
                           to_kernel(job.baseline) if job.baseline is not None else None, {}, {})
 
 
-def current_job() -> Job | None:
-    """The job this process was given, if any."""
-    return None if _state is None else _state.job
-
-
 def empty_matrix(tables: Tables) -> np.ndarray:
     """A zero day matrix: (days + 1) x columns x groups, int64."""
     return np.zeros((tables.days + 1, tables.layout.width, tables.n_groups), np.int64)

@@ -138,3 +138,17 @@ def test_the_lock_is_released_when_the_run_ends(tmp_path):
     assert not (tmp_path / ".run.lock").exists()
     scorelab.run(POLICIES / "rongcheng.toml", citizens=2000, days=5, out=out, force=True)
     assert (out / "manifest.json").is_file()
+
+
+def test_a_worker_killed_from_outside_ends_the_run_with_one_line_and_no_survivors(tmp_path):
+    run = PausedRun(tmp_path, "--workers", "2")
+    workers = run.workers()
+    workers[0].kill()  # as the OOM killer would
+    run.resume()
+    code, stderr = run.finish()
+    assert code == 2, stderr
+    assert stderr.strip().count("\n") == 0, stderr
+    assert "a worker process died" in stderr and "--resume" in stderr
+    assert _all_gone(workers)
+    scorelab.run(resume=run.out)
+    assert (run.out / "manifest.json").is_file()

@@ -67,6 +67,16 @@ def _in_order(submit: Callable[[tuple[int, int]], Any], wait: Callable[[Any], Ch
 
 def _pool_results(job: Job, spans: list[tuple[int, int]], workers: int, stop: StopRequests,
                   note: Callable[[], str]) -> Iterator[ChunkResult]:
+    def lost_worker() -> RunInterruptedError:
+        return RunInterruptedError("a worker process died (killed from outside, or by the "
+                                   f"system when memory ran out): {note()}")
+
+    def submit(span: tuple[int, int]) -> Future:
+        try:
+            return pool.submit(simulate, span)
+        except (BrokenProcessPool, RuntimeError):  # a dead worker shuts the pool down
+            raise lost_worker() from None
+
     def wait(future: Future) -> ChunkResult:
         while True:
             stop.check(note())
@@ -75,15 +85,13 @@ def _pool_results(job: Job, spans: list[tuple[int, int]], workers: int, stop: St
             except FutureTimeout:
                 continue
             except BrokenProcessPool:
-                raise RunInterruptedError(
-                    "a worker process died (killed from outside, or by the system when "
-                    f"memory ran out): {note()}") from None
+                raise lost_worker() from None
 
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=_init_pool_worker, initargs=(job, os.getpid()))
     finished = False
     try:
-        yield from _in_order(lambda span: pool.submit(simulate, span), wait, spans, workers)
+        yield from _in_order(submit, wait, spans, workers)
         finished = True
     finally:
         if finished:

@@ -41,6 +41,9 @@ EXPECTED = {
     scorelab.world: {
         "BEHAVIOURS", "SENSORS", "SERVICES", "Census", "Citizens", "LoadedScenario", "Scenario",
         "generate", "load_census", "load_scenario",
+        # what the policy, runner and calibration packages use, through this __init__
+        "BEHAVIOUR_NAMES", "SENSOR_NAMES", "SERVICE_NAMES", "BLOCK", "PopulationTables",
+        "population_tables", "in_sample", "age_band_of", "FreeParameter",
     },
 }
 

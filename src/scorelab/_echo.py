@@ -48,6 +48,15 @@ def printable(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
+def expected(names: tuple[str, ...]) -> str:
+    """The names a message says were expected (a vocabulary, the grades of a policy).
+
+    >>> expected(("a", "b"))
+    'one of "a", "b"'
+    """
+    return "one of " + ", ".join(f'"{n}"' for n in names)
+
+
 def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
     """``text`` cut to ``limit`` characters, with an ellipsis and its full length when cut.
 

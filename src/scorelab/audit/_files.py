@@ -39,7 +39,7 @@ from scorelab._echo import shorten
 from scorelab._errors import PolicyError, RunFolderError, ScenarioError
 from scorelab._random import SEED_MAX
 from scorelab._toml import load_toml
-from scorelab.policy._load import load_policy
+from scorelab.policy import load_policy
 from scorelab.runner._folder import MANIFEST, read_manifest
 
 #: Citizen columns the audit reads (plus every ``listed_<L>``).

@@ -43,9 +43,9 @@ from scorelab.calibration._metrics import DailySeries, read_series
 from scorelab.calibration._objective import ParameterSpace, residuals
 from scorelab.calibration._scenario_text import set_keys
 from scorelab.calibration._targets import Target, TargetsError, load_targets
-from scorelab.policy._load import LoadedPolicy, load_policy
+from scorelab.policy import LoadedPolicy, load_policy
 from scorelab.runner import run
-from scorelab.world._scenario import LoadedScenario, load_scenario
+from scorelab.world import LoadedScenario, load_scenario
 
 INITIAL_STEP = 0.15  # first simplex: 15% of each prior range (in the unit cube)
 # A calibration reads only daily.parquet: skip the run folder's audit and report

@@ -22,7 +22,7 @@ import numpy as np
 
 from scorelab.calibration._scenario_text import format_value
 from scorelab.calibration._targets import Target
-from scorelab.world._scenario import FreeParameter
+from scorelab.world import FreeParameter
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,12 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from scorelab._echo import expected
 from scorelab._errors import PolicyError
 from scorelab._toml import key_path, load_toml, locate, validate
 from scorelab.policy._conditions import ConditionError, compile_condition
 from scorelab.policy._schema import Policy
-from scorelab.world._catalogue import (
-    BEHAVIOUR_NAMES,
-    SENSOR_NAMES,
-    SERVICE_NAMES,
-    expected,
-)
+from scorelab.world import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ import numpy as np
 
 from scorelab._errors import RunRefusedError
 from scorelab.engine._tables import Layout, Tables
-from scorelab.world._catalogue import BEHAVIOUR_NAMES
+from scorelab.world import BEHAVIOUR_NAMES
 
 GIB = 1024**3
 MIB = 1024**2

@@ -35,8 +35,7 @@ from scorelab.engine._state import (
 )
 from scorelab.engine._tables import LEDGER_KINDS, Groups, Layout
 from scorelab.runner._columns import UsedColumns
-from scorelab.world._catalogue import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES
-from scorelab.world._population import Citizens, age_band_of
+from scorelab.world import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES, Citizens, age_band_of
 
 QUANTILES = (0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99)
 

@@ -35,10 +35,9 @@ from scorelab._owned import MARKER, marker_kind, writing
 from scorelab._random import seed_to_int
 from scorelab._resources import resolve_policy, resolve_scenario
 from scorelab._version import __version__
-from scorelab.engine import is_compiled, warm_up
-from scorelab.engine._tables import Groups, build_tables, make_layout, score_bins
-from scorelab.policy._load import LoadedPolicy, load_policy
-from scorelab.policy._schema import Policy
+from scorelab.engine import build_tables, is_compiled, warm_up
+from scorelab.engine._tables import Groups, make_layout, score_bins
+from scorelab.policy import LoadedPolicy, Policy, load_policy
 from scorelab.runner import _checkpoint as checkpoint
 from scorelab.runner._backends import chunk_results
 from scorelab.runner._columns import UsedColumns, used_columns
@@ -53,10 +52,7 @@ from scorelab.runner._outputs import citizens_table, daily_table, ledger_table
 from scorelab.runner._result import RunResult
 from scorelab.runner._stop import StopRequests
 from scorelab.runner._worker import Job, empty_matrix
-from scorelab.world._census import load_census
-from scorelab.world._population import BLOCK
-from scorelab.world._population import build_tables as population_tables
-from scorelab.world._scenario import LoadedScenario, load_scenario
+from scorelab.world import BLOCK, LoadedScenario, load_census, load_scenario, population_tables
 
 DEFAULT_CHECKPOINT_EVERY = 4
 #: The phases of a run, in order, as :class:`RunProgress` reports them.

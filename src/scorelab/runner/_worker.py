@@ -17,7 +17,7 @@ import numpy as np
 from scorelab.engine._kernel import new_household, run_chunk
 from scorelab.engine._tables import Tables, to_kernel
 from scorelab.runner._columns import UsedColumns, take_columns
-from scorelab.world._population import PopulationTables, generate, in_sample
+from scorelab.world import PopulationTables, generate, in_sample
 
 #: What one chunk sends back: citizens simulated, sampled people, day columns,
 #: sampled counters, ledger rows, baseline day columns (or None).

@@ -54,12 +54,3 @@ SERVICES: dict[str, str] = {
 BEHAVIOUR_NAMES: tuple[str, ...] = tuple(BEHAVIOURS)
 SENSOR_NAMES: tuple[str, ...] = tuple(SENSORS)
 SERVICE_NAMES: tuple[str, ...] = tuple(SERVICES)
-
-
-def expected(names: tuple[str, ...]) -> str:
-    """Format a vocabulary for an error message.
-
-    >>> expected(("a", "b"))
-    'one of "a", "b"'
-    """
-    return "one of " + ", ".join(f'"{n}"' for n in names)

@@ -30,11 +30,11 @@ from pydantic import (
     model_validator,
 )
 
-from scorelab._echo import shorten
+from scorelab._echo import expected, shorten
 from scorelab._errors import RunRefusedError, ScenarioError
 from scorelab._resources import data_path
 from scorelab._toml import load_toml, locate, validate
-from scorelab.world._catalogue import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES, expected
+from scorelab.world._catalogue import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES
 
 MAX_CITIZENS = 2_000_000_000
 #: the most acts of one behaviour a year that the busiest citizen may reach, after

@@ -53,11 +53,3 @@ def test_exported_members():
         assert set(module.__all__) == names, module.__name__
         for name in names:
             assert hasattr(module, name), f"{module.__name__}.{name}"
-
-
-def test_public_function_mirrors_the_command():
-    assert callable(scorelab.run)
-    import inspect
-
-    keywords = set(inspect.signature(scorelab.run).parameters)
-    assert {"citizens", "days", "seed", "out", "chunk_size", "workers"} <= keywords

@@ -18,11 +18,12 @@ from typer.core import TyperGroup
 
 import scorelab
 from scorelab._echo import printable
-from scorelab._errors import RunRefusedError, ScorelabError
+from scorelab._errors import ScorelabError
 from scorelab.cli._long_run import confirm_long_run, say_if_compiling
 from scorelab.cli._render import render_story, render_summary
+from scorelab.runner._runner import DEFAULT_CHECKPOINT_EVERY
 
-out = Console()
+stdout = Console()  # not `out`: that is a keyword of run, compare and calibrate
 err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -94,10 +95,10 @@ def _fails_cleanly(command: F) -> F:
 
 @app.command()
 @_fails_cleanly
-def validate(policy: Annotated[Path, typer.Argument(help="policy file (TOML)")]) -> None:
+def validate(path: Annotated[Path, typer.Argument(help="policy file (TOML)")]) -> None:
     """Check a policy file; print a summary, or the error with file, line and key."""
-    out.print(printable(scorelab.validate(policy).line()), markup=False, highlight=False,
-              soft_wrap=True)
+    stdout.print(printable(scorelab.validate(path).line()), markup=False, highlight=False,
+                 soft_wrap=True)
 
 
 @app.command()
@@ -107,7 +108,7 @@ def policies() -> None:
     table = Table("id", "name", "description", box=None)
     for info in scorelab.policies():
         table.add_row(info.id, info.name, info.description)
-    out.print(table)
+    stdout.print(table)
 
 
 @app.command()
@@ -118,7 +119,9 @@ def run(
     citizens: Annotated[int | None, typer.Option(help="population size")] = None,
     days: Annotated[int | None, typer.Option(help="days to simulate")] = None,
     seed: Annotated[int | None, typer.Option(help="random seed, 0 to 2**63-1")] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="run folder to write")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="run folder to write (default: runs/POLICY, named after the policy file, in the "
+             "working directory)")] = None,
     chunk_size: Annotated[int | None, typer.Option(
         help="citizens per unit of work [default: about 4 chunks per worker, 262,144 to "
              "1,048,576]")] = None,
@@ -130,17 +133,14 @@ def run(
              "up to 1,000,000 citizens, else a share keeping 100,000 to 250,000]")] = None,
     baseline: Annotated[bool, typer.Option(help="also run the same world with no policy")] = False,
     force: Annotated[bool, typer.Option(help="replace a non-empty --out")] = False,
-    checkpoint_every: Annotated[int, typer.Option(help="checkpoint after this many chunks")] = 4,
+    checkpoint_every: Annotated[int, typer.Option(
+        help="checkpoint after this many chunks")] = DEFAULT_CHECKPOINT_EVERY,
     resume: Annotated[Path | None, typer.Option(help="continue an interrupted run")] = None,
     report: Annotated[bool, typer.Option(help="write audit.parquet and report.html")] = True,
     backend: Annotated[str, typer.Option(help="local (process pool) or ray")] = "local",
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster to join")] = None,
 ) -> None:
     """Simulate a policy on a synthetic population and write a run folder."""
-    if policy is None and resume is None:
-        raise RunRefusedError("give a POLICY to run, or --resume RUN_FOLDER")
-    if out_dir is None and resume is None:
-        out_dir = Path("runs") / Path(str(policy)).stem
     say_if_compiling(err, backend=backend)  # else a minute at 0 citizens, unexplained
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("citizens"), TimeElapsedColumn())
@@ -154,22 +154,22 @@ def run(
                 bar.update(task, description=f"[bold]writing {event.phase}")
 
         result = scorelab.run(
-            policy, scenario, citizens=citizens, days=days, seed=seed, out=out_dir,
+            policy, scenario, citizens=citizens, days=days, seed=seed, out=out,
             chunk_size=chunk_size, workers=workers, ledger_sample=ledger_sample,
             baseline=baseline, force=force, checkpoint_every=checkpoint_every, resume=resume,
             backend=backend, ray_address=ray_address, report=report,
             progress=progress, on_estimate=lambda need: confirm_long_run(need, err, bar))
-    out.print(render_summary(result))
+    stdout.print(render_summary(result))
 
 
 @app.command()
 @_fails_cleanly
 def explain(
-    run_dir: Annotated[Path, typer.Argument(help="a run folder")],
+    folder: Annotated[Path, typer.Argument(help="a run folder")],
     citizen_id: Annotated[int, typer.Argument(help="the citizen to explain")],
 ) -> None:
     """Tell one citizen's story: who they are, every point change, what they were denied."""
-    out.print(render_story(scorelab.explain(run_dir, citizen_id)))
+    stdout.print(render_story(scorelab.explain(folder, citizen_id)))
 
 
 def main() -> None:

@@ -13,21 +13,21 @@ from typing import Annotated
 import typer
 
 import scorelab
-from scorelab.cli._app import _fails_cleanly, app, out
+from scorelab.cli._app import _fails_cleanly, app, stdout
 from scorelab.report._terminal import render_comparison
 
 
 @app.command()
 @_fails_cleanly
 def report(
-    run_dir: Annotated[Path, typer.Argument(help="a finished run folder")],
+    folder: Annotated[Path, typer.Argument(help="a finished run folder")],
     by: Annotated[list[str] | None, typer.Option(
         help="a combination of dimensions to audit, such as sex+age_band (repeatable; "
              "default sex+age_band)")] = None,
 ) -> None:
     """Write the run's audit table (audit.parquet) and HTML report (report.html)."""
-    for path in scorelab.report(run_dir, by=by):
-        out.print(f"wrote {path}", markup=False, highlight=False, soft_wrap=True)
+    for path in scorelab.report(folder, by=by):
+        stdout.print(f"wrote {path}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -35,8 +35,8 @@ def report(
 def compare(
     run_a: Annotated[Path, typer.Argument(help="the first run folder (A)")],
     run_b: Annotated[Path, typer.Argument(help="the second run folder (B)")],
-    out_file: Annotated[Path | None, typer.Option(
-        "--out", help="HTML page to write (default: compare-A-vs-B.html beside A)")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="HTML page to write (default: compare-A-vs-B.html beside A)")] = None,
 ) -> None:
     """Compare two runs: print the measures that differ and write an HTML comparison."""
-    out.print(render_comparison(scorelab.compare(run_a, run_b, out=out_file)))
+    stdout.print(render_comparison(scorelab.compare(run_a, run_b, out=out)))

@@ -12,7 +12,7 @@ from rich.table import Table
 import scorelab
 from scorelab.calibration import CalibrationResult
 from scorelab.calibration._fit import Evaluation
-from scorelab.cli._app import _fails_cleanly, app, err, out
+from scorelab.cli._app import _fails_cleanly, app, err, stdout
 
 
 @app.command()
@@ -20,7 +20,7 @@ from scorelab.cli._app import _fails_cleanly, app, err, out
 def calibrate(
     scenario: Annotated[str, typer.Argument(help="scenario file with a calibration table")],
     targets: Annotated[Path, typer.Option(help="CSV of date,metric,value targets")],
-    out_dir: Annotated[Path, typer.Option("--out", help="folder to write")],
+    out: Annotated[Path, typer.Option(help="folder to write")],
     policy: Annotated[str | None, typer.Option(help="policy; default: the scenario's")] = None,
     citizens: Annotated[int | None, typer.Option(help="simulated citizens")] = None,
     seed: Annotated[int | None, typer.Option(
@@ -36,10 +36,10 @@ def calibrate(
         err.print(f"simulation {evaluation.number}: objective {evaluation.objective:.4g} "
                   f"({values})", highlight=False, soft_wrap=True)
 
-    result = scorelab.calibrate(scenario, targets=targets, out=out_dir, policy=policy,
+    result = scorelab.calibrate(scenario, targets=targets, out=out, policy=policy,
                                 citizens=citizens, seed=seed, max_evaluations=max_evaluations,
                                 workers=workers, force=force, progress=progress)
-    out.print(render_calibration(result))
+    stdout.print(render_calibration(result))
 
 
 def render_calibration(result: CalibrationResult) -> Group:

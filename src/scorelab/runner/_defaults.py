@@ -7,18 +7,36 @@ a ledger small enough to write. Small runs keep what suits them: one process
 every citizen in the ledger. Results never depend on these choices: the same
 seed gives the same files for any worker count and chunk size, and the ledger
 sample only decides which citizens' rows are written.
+
+A run given no folder writes ``runs/<policy file name>`` under the working
+directory (:func:`default_out`), from the API and the CLI alike.
 """
 
 from __future__ import annotations
 
 import math
 import os
+from pathlib import Path
+
+from scorelab.policy import LoadedPolicy
 
 SMALL_RUN = 1_000_000  # up to this many citizens: one process, everyone in the ledger
 SMALLEST_CHUNK = 1 << 18
 LARGEST_CHUNK = 1 << 20  # about 0.6 GB of scratch per worker (docs/performance.md)
 CHUNKS_PER_WORKER = 4  # enough to keep workers even when chunks finish unevenly
 SAMPLED_CITIZENS = 250_000  # the most citizens a default ledger sample keeps
+RUNS = Path("runs")  # where runs given no folder go, under the working directory
+
+
+def default_out(policy: str | Path | LoadedPolicy) -> Path:
+    """The run folder of ``policy`` when none is given: :data:`RUNS` / its file name, no ``.toml``.
+
+    A shipped policy's id names its folder as it was given.
+
+    >>> default_out("policies/rongcheng.toml").as_posix(), default_out("court-list").as_posix()
+    ('runs/rongcheng', 'runs/court-list')
+    """
+    return RUNS / Path(policy.path if isinstance(policy, LoadedPolicy) else policy).stem
 
 
 def default_workers(citizens: int) -> int:

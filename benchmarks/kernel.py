@@ -22,11 +22,11 @@ import numpy as np
 from scorelab._resources import resolve_policy, resolve_scenario
 from scorelab.engine._kernel import new_household, run_chunk
 from scorelab.engine._tables import to_kernel
-from scorelab.policy._load import load_policy
-from scorelab.runner._runner import _plan
+from scorelab.policy import load_policy
+from scorelab.runner._plan import plan_run
+from scorelab.runner._request import RunRequest
 from scorelab.runner._worker import empty_matrix
-from scorelab.world._population import generate
-from scorelab.world._scenario import load_scenario
+from scorelab.world import generate, load_scenario
 
 
 def main() -> None:
@@ -47,9 +47,9 @@ def main() -> None:
     policy = load_policy(resolve_policy(args.policy))
     scenario = load_scenario(resolve_scenario(args.scenario) if args.scenario else None,
                              citizens=citizens, days=args.days, seed=args.seed)
-    plan = _plan(policy, scenario, {"citizens": citizens, "days": args.days, "seed": args.seed,
-                                    "chunk_size": citizens, "ledger_sample": 0.001,
-                                    "baseline": args.baseline})
+    plan = plan_run(policy, scenario, RunRequest(citizens=citizens, days=args.days,
+                                                 seed=args.seed, ledger_sample=0.001,
+                                                 baseline=args.baseline))
     job = plan.job
     chosen = job.baseline if args.baseline else job.tables
     tables = to_kernel(chosen)

@@ -24,7 +24,8 @@ from scorelab.engine._events import (
 from scorelab.engine._kernel import MAX_MEMBERS
 from scorelab.engine._tables import to_kernel
 from scorelab.policy import load_policy
-from scorelab.runner._runner import _plan
+from scorelab.runner._plan import plan_run
+from scorelab.runner._request import RunRequest
 from scorelab.world._population import generate
 from scorelab.world._scenario import load_scenario
 
@@ -100,9 +101,8 @@ def test_marked_sources_list_exactly_what_every_source_lists(policy):
     citizens = 20_000
     loaded = load_policy(POLICIES / f"{policy}.toml")
     scenario = load_scenario(None, citizens=citizens, days=365, seed=11)
-    job = _plan(loaded, scenario, {"citizens": citizens, "days": 365, "seed": 11,
-                                   "chunk_size": citizens, "ledger_sample": 0.0,
-                                   "baseline": False}).job
+    request = RunRequest(citizens=citizens, days=365, seed=11, ledger_sample=0.0)
+    job = plan_run(loaded, scenario, request).job
     people = generate(job.seed, 0, citizens, job.total, job.population)
     same, listed, visited = _listings(
         to_kernel(job.tables), people.citizen_id, people.household_id, people.sex, people.age,

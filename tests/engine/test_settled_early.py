@@ -16,7 +16,8 @@ from scorelab.engine._kernel import new_household, run_chunk
 from scorelab.engine._state import CIT_ACTS
 from scorelab.engine._tables import to_kernel
 from scorelab.policy import load_policy
-from scorelab.runner._runner import _plan
+from scorelab.runner._plan import plan_run
+from scorelab.runner._request import RunRequest
 from scorelab.runner._worker import empty_matrix
 from scorelab.world._population import generate
 from scorelab.world._scenario import load_scenario
@@ -50,9 +51,7 @@ def test_settling_events_early_changes_no_output(policy_path, scenario_path):
     policy = load_policy(policy_path)
     scenario = load_scenario(scenario_path,
                              citizens=CITIZENS, days=365, seed=11)
-    job = _plan(policy, scenario, {"citizens": CITIZENS, "days": 365, "seed": 11,
-                                   "chunk_size": CITIZENS, "ledger_sample": 1.0,
-                                   "baseline": False}).job
+    job = plan_run(policy, scenario, RunRequest(citizens=CITIZENS, days=365, seed=11)).job
     people = generate(job.seed, 0, CITIZENS, job.total, job.population)
     early = _outputs(job.tables, people)
     replayed = _outputs(job.tables._replace(replay_all=True), people)

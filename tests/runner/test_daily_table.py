@@ -11,7 +11,8 @@ from scorelab.engine._tables import make_layout, score_bins, to_kernel
 from scorelab.policy import load_policy
 from scorelab.runner._columns import used_columns
 from scorelab.runner._outputs import QUANTILES, daily_table
-from scorelab.runner._runner import _plan
+from scorelab.runner._plan import plan_run
+from scorelab.runner._request import RunRequest
 from scorelab.runner._worker import empty_matrix
 from scorelab.world import load_scenario
 from scorelab.world._population import generate
@@ -22,9 +23,8 @@ from ..conftest import POLICIES
 def _rongcheng_matrix(citizens: int = 3000, days: int = 60):
     policy = load_policy(POLICIES / "rongcheng.toml")
     scenario = load_scenario(None, citizens=citizens, days=days, seed=3)
-    plan = _plan(policy, scenario, {"ledger_sample": 0.0, "baseline": False,
-                                    "chunk_size": citizens, "citizens": citizens, "days": days,
-                                    "seed": 3})
+    plan = plan_run(policy, scenario, RunRequest(citizens=citizens, days=days, seed=3,
+                                                 ledger_sample=0.0))
     job = plan.job
     people = generate(job.seed, 0, citizens, job.total, job.population)
     matrix = empty_matrix(job.tables)

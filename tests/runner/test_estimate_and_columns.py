@@ -18,7 +18,8 @@ from scorelab.runner import _estimate, _runner
 from scorelab.runner._columns import UsedColumns, dense, take_columns, used_columns
 from scorelab.runner._estimate import GIB, daily_columns, estimate, refuse_if_too_big
 from scorelab.runner._outputs import daily_table
-from scorelab.runner._runner import _plan
+from scorelab.runner._plan import plan_run
+from scorelab.runner._request import RunRequest
 from scorelab.world import load_scenario
 
 from ..conftest import POLICIES, ROOT
@@ -34,8 +35,9 @@ def _plan_of(policy: str = "court-list", scenario: str | None = "china-court-lis
     loaded = load_policy(POLICIES / f"{policy}.toml")
     world = load_scenario(ROOT / "scenarios" / f"{scenario}.toml" if scenario else None,
                           **sizes)
-    return _plan(loaded, world, {"ledger_sample": ledger_sample, "baseline": False,
-                                 "chunk_size": 1 << 20})
+    meta = world.scenario.scenario
+    return plan_run(loaded, world, RunRequest(citizens=meta.citizens, days=meta.days,
+                                              seed=meta.seed, ledger_sample=ledger_sample))
 
 
 def _tables(ledger_sample: float = 1.0, **plan):

@@ -42,6 +42,7 @@ from scorelab._errors import RunFolderError, RunRefusedError
 from scorelab._fingerprint import code_sha256, file_sha256
 from scorelab.runner._columns import UsedColumns, dense, used_columns
 from scorelab.runner._folder import RowGroupWriter
+from scorelab.runner._request import RunRequest
 
 PARTS = "parts"
 CHECKPOINT = "checkpoint.json"
@@ -131,7 +132,7 @@ def _write_bytes(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def load(staging: Path, out: Path) -> tuple[Progress, dict[str, Any]]:
+def load(staging: Path, out: Path) -> tuple[Progress, RunRequest]:
     """An interrupted run's progress and request, checked so that it continues exactly.
 
     Parts the checkpoint does not count are removed (they will be recomputed).
@@ -140,13 +141,18 @@ def load(staging: Path, out: Path) -> tuple[Progress, dict[str, Any]]:
         RunFolderError: a file of the run's state is missing or damaged.
         RunRefusedError: an input or scorelab's code changed since the run started.
     """
-    request, record = _read_record(staging / CHECKPOINT)
+    data, record = _read_record(staging / CHECKPOINT)
     now = fingerprint(staging)
     changed = [name for name, sha in now.items() if record["fingerprint"].get(name) != sha]
     if changed:
         what = " and ".join("scorelab's code" if name == "code" else name for name in changed)
         raise RunRefusedError(f"{out}: {what} changed since the run started: resuming would mix "
                               f"chunks of two different runs; {START_AGAIN}")
+    try:
+        request = RunRequest.from_json(data)
+    except TypeError:  # unchanged since the start, so a request of another scorelab
+        raise RunFolderError(f"{staging / 'request.json'}: not a request of this scorelab: "
+                             f"{START_AGAIN}") from None
     progress = Progress(record["chunks"], now, record["chunks_done"], record["citizens_done"],
                         parts=dict(record["parts"]))
     if record["matrices"] is not None:

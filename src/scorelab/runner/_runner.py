@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-import json
 import os
 import tempfile
 import time
@@ -35,26 +34,28 @@ from scorelab._owned import MARKER, marker_kind, writing
 from scorelab._random import seed_to_int
 from scorelab._resources import resolve_policy, resolve_scenario
 from scorelab._version import __version__
-from scorelab.engine import build_tables, is_compiled, warm_up
-from scorelab.engine._tables import Groups, make_layout, score_bins
-from scorelab.policy import LoadedPolicy, Policy, load_policy
+from scorelab.engine import is_compiled, warm_up
+from scorelab.engine._tables import make_layout, score_bins
+from scorelab.policy import LoadedPolicy, load_policy
 from scorelab.runner import _checkpoint as checkpoint
 from scorelab.runner._backends import chunk_results
 from scorelab.runner._columns import UsedColumns, used_columns
 from scorelab.runner._defaults import (
     default_chunk_size,
     default_ledger_sample,
+    default_out,
     default_workers,
 )
 from scorelab.runner._estimate import Estimate, refuse_if_too_big
 from scorelab.runner._folder import prepare_output, publish, staging_of, write_manifest
 from scorelab.runner._outputs import citizens_table, daily_table, ledger_table
+from scorelab.runner._plan import RunPlan, plan_run
+from scorelab.runner._request import DEFAULT_CHECKPOINT_EVERY, RunRequest
 from scorelab.runner._result import RunResult
 from scorelab.runner._stop import StopRequests
-from scorelab.runner._worker import Job, empty_matrix
-from scorelab.world import BLOCK, LoadedScenario, load_census, load_scenario, population_tables
+from scorelab.runner._worker import empty_matrix
+from scorelab.world import LoadedScenario, load_scenario
 
-DEFAULT_CHECKPOINT_EVERY = 4
 #: The phases of a run, in order, as :class:`RunProgress` reports them.
 PHASES = ("simulate", "citizens", "ledger", "daily", "report", "publish")
 
@@ -70,45 +71,6 @@ class RunProgress:
     phase: str
     done: int
     total: int
-
-
-def plan_chunks(total: int, chunk_size: int) -> list[tuple[int, int]]:
-    """Cut ``total`` citizens into chunks of whole blocks (households never straddle chunks).
-
-    >>> plan_chunks(2500, 1000)
-    [(0, 1024), (1024, 1024), (2048, 452)]
-    """
-    size = max(BLOCK, -(-chunk_size // BLOCK) * BLOCK)
-    return [(first, min(size, total - first)) for first in range(0, total, size)]
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """A run, ready to execute: inputs, compiled tables, chunks and options."""
-
-    policy: LoadedPolicy
-    scenario: LoadedScenario
-    job: Job
-    groups: Groups
-    census_regions: tuple[str, ...]
-    spans: list[tuple[int, int]]
-    request: dict[str, Any]
-
-
-def _plan(policy: LoadedPolicy, scenario: LoadedScenario, request: dict[str, Any]) -> _Plan:
-    world = scenario.scenario
-    meta = world.scenario
-    census = load_census(meta.census)
-    population = population_tables(census)
-    tables, groups = build_tables(policy.policy, world, census, population.occupation_names,
-                                  ledger_sample=request["ledger_sample"])
-    baseline_tables = None
-    if request["baseline"]:
-        baseline_tables, _ = build_tables(without_rules(policy.policy), world, census,
-                                          population.occupation_names, ledger_sample=0.0)
-    job = Job(tables, population, meta.seed, meta.citizens, baseline_tables)
-    spans = plan_chunks(meta.citizens, request["chunk_size"])
-    return _Plan(policy, scenario, job, groups, census.region_names, spans, request)
 
 
 def _workers(workers: int | None, citizens: int, backend: str) -> int | None:
@@ -156,13 +118,16 @@ def run(
     """Simulate ``policy`` on ``scenario`` and write a run folder.
 
     Args:
-        policy: a policy file, the name of a shipped policy, or a loaded policy.
+        policy: a policy file, the name of a shipped policy, or a loaded policy; None
+            only with ``resume`` (there is no default policy).
         scenario: a scenario file or shipped name; None for the embedded default
             (100,000 citizens, 365 days).
         citizens: population size, overriding the scenario's.
         days: days to simulate, overriding the scenario's.
         seed: an int in [0, 2**63) or a numpy Generator, overriding the scenario's seed.
-        out: the run folder; None writes to a new temporary folder.
+        out: the run folder; None: ``runs/<policy file name without .toml>`` under the
+            working directory, as the CLI's ``--out`` (``runs/rongcheng`` for
+            ``policies/rongcheng.toml`` or ``rongcheng``).
         chunk_size: citizens per unit of work (rounded up to whole blocks of 1,024);
             None: about four chunks per worker, between 262,144 and 1,048,576.
         workers: local worker processes (Ray tasks in flight); None: one per core
@@ -200,6 +165,8 @@ def run(
         RunInterruptedError: the run stopped (SIGINT, SIGTERM, a full disk, a lost
             worker); its folder can be resumed.
     """
+    if out is None and resume is None and policy is not None:
+        out = default_out(policy)  # the CLI's default too: one folder for both
     if backend not in ("local", "ray"):
         raise RunRefusedError(f'backend must be "local" or "ray", got "{backend}"')
     options = {"workers": workers, "backend": backend, "ray_address": ray_address}
@@ -226,14 +193,12 @@ def run(
     chunk_size = chunk_size or default_chunk_size(meta.citizens, sizing_workers)
     if ledger_sample is None:
         ledger_sample = default_ledger_sample(meta.citizens)
-    request = {
-        "scorelab_version": __version__, "citizens": meta.citizens, "days": meta.days,
-        "seed": meta.seed, "chunk_size": chunk_size, "ledger_sample": ledger_sample,
-        "baseline": baseline, "checkpoint_every": checkpoint_every, "report": report,
-        "policy_path": str(loaded_policy.path),
-        "scenario_path": str(loaded_scenario.path) if loaded_scenario.path else None,
-    }
-    plan = _plan(loaded_policy, loaded_scenario, request)
+    request = RunRequest(
+        citizens=meta.citizens, days=meta.days, seed=meta.seed, chunk_size=chunk_size,
+        ledger_sample=ledger_sample, baseline=baseline, checkpoint_every=checkpoint_every,
+        report=report, policy_path=str(loaded_policy.path),
+        scenario_path=str(loaded_scenario.path) if loaded_scenario.path else None)
+    plan = plan_run(loaded_policy, loaded_scenario, request)
     if out is None:
         out = Path(tempfile.mkdtemp(prefix="scorelab-run-")) / "run"
     out = Path(out).resolve()
@@ -246,7 +211,7 @@ def run(
         staging = prepare_output(out, force=force)
         (staging / "policy.toml").write_text(loaded_policy.text)
         (staging / "scenario.toml").write_text(loaded_scenario.text)
-        (staging / "request.json").write_text(json.dumps(request, indent=2))
+        (staging / "request.json").write_text(request.to_json())
         state = checkpoint.start(staging, len(plan.spans))
         return _execute(plan, staging, out, state, progress=progress, **options)
 
@@ -291,16 +256,16 @@ def _resume(out: Path, *, progress: Callable[[RunProgress], None] | None,
             publish(staging, out)
             return RunResult(out)
         state, request = checkpoint.load(staging, out)
-        options["workers"] = _workers(options["workers"], request["citizens"],
+        options["workers"] = _workers(options["workers"], request.citizens,
                                       options["backend"])
         policy = load_policy(staging / "policy.toml")
-        scenario = load_scenario(staging / "scenario.toml", citizens=request["citizens"],
-                                 days=request["days"], seed=request["seed"])
-        return _execute(_plan(policy, scenario, request), staging, out, state,
+        scenario = load_scenario(staging / "scenario.toml", citizens=request.citizens,
+                                 days=request.days, seed=request.seed)
+        return _execute(plan_run(policy, scenario, request), staging, out, state,
                         progress=progress, **options)
 
 
-def _execute(plan: _Plan, staging: Path, out: Path, state: checkpoint.Progress, *,
+def _execute(plan: RunPlan, staging: Path, out: Path, state: checkpoint.Progress, *,
              workers: int | None, backend: str, ray_address: str | None,
              progress: Callable[[RunProgress], None] | None) -> RunResult:
     """Simulate the chunks not yet done, then write and publish the folder.
@@ -321,7 +286,7 @@ def _execute(plan: _Plan, staging: Path, out: Path, state: checkpoint.Progress, 
                 f"continue with: scorelab run --resume {out}") from None
 
 
-def _simulate_and_write(plan: _Plan, staging: Path, out: Path, state: checkpoint.Progress,
+def _simulate_and_write(plan: RunPlan, staging: Path, out: Path, state: checkpoint.Progress,
                         stop: StopRequests, *, workers: int | None, backend: str,
                         ray_address: str | None,
                         progress: Callable[[RunProgress], None] | None) -> RunResult:
@@ -376,7 +341,7 @@ def _simulate_and_write(plan: _Plan, staging: Path, out: Path, state: checkpoint
                     name, sha = checkpoint.write_part(staging, kind, index, table)
                     state.parts[name] = sha
             state.chunks_done, state.citizens_done = index + 1, state.citizens_done + count
-            if not direct and (state.chunks_done % request["checkpoint_every"] == 0
+            if not direct and (state.chunks_done % request.checkpoint_every == 0
                                or state.chunks_done == len(spans)):
                 checkpoint.save(staging, state, used)
                 saved = state.chunks_done
@@ -405,7 +370,7 @@ def _simulate_and_write(plan: _Plan, staging: Path, out: Path, state: checkpoint
     if compile_seconds is not None:
         timings["compile_s"] = compile_seconds
     manifest = _manifest(plan, workers=workers, backend=backend, timings=timings)
-    if plan.request.get("report", True):
+    if request.report:
         phase("report")
         # imported here: the report reads run folders through scorelab.runner
         from scorelab.report import write_audit_and_report  # noqa: PLC0415
@@ -419,7 +384,7 @@ def _simulate_and_write(plan: _Plan, staging: Path, out: Path, state: checkpoint
     return RunResult(out)
 
 
-def _write_daily(plan: _Plan, staging: Path, matrices: dict[str, UsedColumns]) -> None:
+def _write_daily(plan: RunPlan, staging: Path, matrices: dict[str, UsedColumns]) -> None:
     policy, meta = plan.policy.policy, plan.scenario.scenario.scenario
     bin_low = score_bins(policy.score.floor, policy.score.ceiling, policy.score.start)[1]
     for name, matrix in matrices.items():
@@ -433,13 +398,7 @@ def _write_daily(plan: _Plan, staging: Path, matrices: dict[str, UsedColumns]) -
         os.replace(tmp, staging / f"{name}.parquet")
 
 
-def without_rules(policy: Policy) -> Policy:
-    """The same scale and grades with no rules, lists, sanctions, rewards or shaming."""
-    return policy.model_copy(update={"rules": (), "lists": {}, "sanctions": (), "rewards": (),
-                                     "shaming": None})
-
-
-def _manifest(plan: _Plan, *, workers: int | None, backend: str,
+def _manifest(plan: RunPlan, *, workers: int | None, backend: str,
               timings: dict[str, float]) -> dict[str, Any]:
     policy, scenario, request = plan.policy, plan.scenario, plan.request
     meta = scenario.scenario.scenario
@@ -449,23 +408,23 @@ def _manifest(plan: _Plan, *, workers: int | None, backend: str,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "policy": {
             "id": policy.policy.policy.id, "name": policy.policy.policy.name,
-            "version": policy.policy.policy.version, "path": request["policy_path"],
+            "version": policy.policy.policy.version, "path": request.policy_path,
             "sha256": policy.sha256, "grades": list(policy.policy.grade_names),
             "lists": list(policy.policy.list_names),
             "rules": [r.id for r in policy.policy.rules],
         },
         "scenario": {
-            "name": meta.name, "path": request["scenario_path"],
+            "name": meta.name, "path": request.scenario_path,
             "sha256": scenario.sha256, "citizens": meta.citizens, "days": meta.days,
             "start_date": meta.start_date.isoformat(), "census": meta.census,
         },
         "seed": meta.seed,
-        "chunk_size": request["chunk_size"],
+        "chunk_size": request.chunk_size,
         "chunks": len(plan.spans),
         "workers": workers,
         "backend": backend,
-        "ledger_sample": request["ledger_sample"],
-        "baseline": request["baseline"],
+        "ledger_sample": request.ledger_sample,
+        "baseline": request.baseline,
         "groups": {name: list(values)
                    for name, values in zip(plan.groups.names, plan.groups.values, strict=True)},
         "timings": timings,

@@ -29,7 +29,6 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -221,20 +220,13 @@ def _read_matrices(staging: Path, record: dict[str, Any]) -> dict[str, np.ndarra
 
 
 def merge_parts(staging: Path, kind: str, chunks: int) -> None:
-    """Join the parts of ``kind`` into ``<kind>.parquet`` in fixed row groups (parts stay)."""
-    write_final(staging, kind, (pq.read_table(part_path(staging, kind, chunk))
-                                for chunk in range(chunks)))
+    """Join the parts of ``kind`` into ``<kind>.parquet`` in fixed row groups, atomically.
 
-
-def write_final(staging: Path, kind: str, tables: Iterable[pa.Table]) -> None:
-    """Write ``<kind>.parquet`` from ``tables`` in order, in fixed row groups, atomically.
-
-    A run of one chunk passes its table straight here: with nothing to resume,
-    it needs no part file.
+    The parts stay until the run's manifest is written (:func:`clear`).
     """
     writer = RowGroupWriter(staging / f".{kind}.parquet.tmp")
-    for table in tables:
-        writer.write(table)
+    for chunk in range(chunks):
+        writer.write(pq.read_table(part_path(staging, kind, chunk)))
     writer.close()
     os.replace(staging / f".{kind}.parquet.tmp", staging / f"{kind}.parquet")
 

@@ -200,8 +200,8 @@ def _service_lists(masks: np.ndarray) -> pa.Array:
     lengths[rows] = bits.sum(axis=1)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
     values = pa.array(np.array(SERVICE_NAMES)[np.nonzero(bits)[1]], pa.string())
-    # items named "element", as Parquet names them: a table written straight to its
-    # file is then the same bytes as one read back from a part file first
+    # items named "element", as Parquet names them (and as every run's files have had
+    # them): a part file then reads back as the table that was written
     return pa.ListArray.from_arrays(pa.array(offsets), values,
                                     type=pa.list_(pa.field("element", pa.string())))
 

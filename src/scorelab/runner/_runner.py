@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from scorelab._errors import RunInterruptedError, RunRefusedError
@@ -293,84 +292,32 @@ def _simulate_and_write(plan: RunPlan, staging: Path, out: Path, state: checkpoi
     clock = time.perf_counter()
     # a cold cache compiles the engine once, here, rather than in every worker at once
     compile_seconds = warm_up() if backend == "local" and not is_compiled() else None
-    request, meta = plan.request, plan.scenario.scenario.scenario
-    policy = plan.policy.policy
-    rule_ids = tuple(r.id for r in policy.rules)
-    spans = plan.spans
-    saved = state.chunks_done
     resume_note = f"continue with: scorelab run --resume {out}"
 
     def report_progress(phase: str, done: int, total: int) -> None:
         if progress is not None:
             progress(RunProgress(phase, done, total))
 
-    def stop_note() -> str:
-        return (f"{state.chunks_done} of {len(spans)} chunks are saved; {resume_note}"
-                if len(spans) > 1 else f"nothing is saved; {resume_note}")
-
-    report_progress("simulate", state.citizens_done, meta.citizens)
-    tables = {"daily": plan.job.tables, "baseline": plan.job.baseline}
-    matrices = state.matrices
-    used = {name: matrix.any(axis=(0, 2)) for name, matrix in matrices.items()}
-    direct = len(spans) == 1  # one chunk: no parts, nothing to save between chunks
-    rows: dict[str, pa.Table] = {}
-    whole: dict[str, UsedColumns] = {}  # a run of one chunk: its columns are the run's
-    results = chunk_results(plan.job, spans[state.chunks_done:], workers, backend=backend,
-                            ray_address=ray_address, stop=stop, note=stop_note)
-    try:
-        for index, (count, people, daily, cit, ledger, base) in enumerate(
-                results, start=state.chunks_done):
-            for name, part in (("daily", daily), ("baseline", base)):
-                if part is None:
-                    continue
-                if direct:
-                    whole[name] = part
-                    continue
-                if name not in matrices:
-                    matrices[name] = empty_matrix(tables[name])
-                    used[name] = np.zeros(matrices[name].shape[1], np.bool_)
-                part.add_to(matrices[name])
-                used[name][part.columns] = True
-            rows = {"citizens": citizens_table(
-                        people, cit, region_names=plan.census_regions,
-                        occupation_names=plan.job.population.occupation_names,
-                        grades=policy.grade_names, lists=policy.list_names),
-                    "ledger": ledger_table(ledger, start=meta.start_date, rules=rule_ids)}
-            if not direct:  # parts and checkpoints, so that a crash loses little
-                for kind, table in rows.items():
-                    name, sha = checkpoint.write_part(staging, kind, index, table)
-                    state.parts[name] = sha
-            state.chunks_done, state.citizens_done = index + 1, state.citizens_done + count
-            if not direct and (state.chunks_done % request.checkpoint_every == 0
-                               or state.chunks_done == len(spans)):
-                checkpoint.save(staging, state, used)
-                saved = state.chunks_done
-            report_progress("simulate", state.citizens_done, meta.citizens)
-    except RunInterruptedError:
-        if saved < state.chunks_done:  # keep every chunk finished before the stop
-            checkpoint.save(staging, state, used)
-        raise
+    used = _simulate(plan, staging, state, stop, workers=workers, backend=backend,
+                     ray_address=ray_address, resume_note=resume_note,
+                     report_progress=report_progress)
     simulate_seconds = time.perf_counter() - clock - (compile_seconds or 0.0)
 
     def phase(name: str) -> None:
-        stop.check(f"the simulation is saved; {resume_note}" if not direct else stop_note())
+        stop.check(f"the simulation is saved; {resume_note}")
         report_progress(name, 1, 1)
 
     for kind in ("citizens", "ledger"):
         phase(kind)
-        if direct:
-            checkpoint.write_final(staging, kind, [rows[kind]])
-        else:
-            checkpoint.merge_parts(staging, kind, len(spans))
+        checkpoint.merge_parts(staging, kind, len(plan.spans))
     phase("daily")
-    if not direct:
-        whole = {name: used_columns(matrix, used[name]) for name, matrix in matrices.items()}
-    _write_daily(plan, staging, whole)
+    _write_daily(plan, staging, {name: used_columns(matrix, used[name])
+                                 for name, matrix in state.matrices.items()})
     timings = {"simulate_s": simulate_seconds, "total_s": time.perf_counter() - clock}
     if compile_seconds is not None:
         timings["compile_s"] = compile_seconds
     manifest = _manifest(plan, workers=workers, backend=backend, timings=timings)
-    if request.report:
+    if plan.request.report:
         phase("report")
         # imported here: the report reads run folders through scorelab.runner
         from scorelab.report import write_audit_and_report  # noqa: PLC0415
@@ -382,6 +329,60 @@ def _simulate_and_write(plan: RunPlan, staging: Path, out: Path, state: checkpoi
     checkpoint.clear(staging)
     publish(staging, out)
     return RunResult(out)
+
+
+def _simulate(plan: RunPlan, staging: Path, state: checkpoint.Progress, stop: StopRequests, *,
+              workers: int | None, backend: str, ray_address: str | None, resume_note: str,
+              report_progress: Callable[[str, int, int], None]) -> dict[str, np.ndarray]:
+    """Simulate the chunks not done yet into ``state``; return which columns each matrix uses.
+
+    Each chunk's citizen and ledger rows become part files, and the summed day
+    matrices a checkpoint every ``checkpoint_every`` chunks and after the last,
+    so that a stop loses little and the writing phases can resume from the parts.
+    """
+    meta, policy = plan.scenario.scenario.scenario, plan.policy.policy
+    rule_ids = tuple(r.id for r in policy.rules)
+    spans, saved = plan.spans, state.chunks_done
+    tables = {"daily": plan.job.tables, "baseline": plan.job.baseline}
+    matrices = state.matrices
+    used = {name: matrix.any(axis=(0, 2)) for name, matrix in matrices.items()}
+
+    def stop_note() -> str:
+        return f"{state.chunks_done} of {len(spans)} chunks are saved; {resume_note}"
+
+    report_progress("simulate", state.citizens_done, meta.citizens)
+    results = chunk_results(plan.job, spans[state.chunks_done:], workers, backend=backend,
+                            ray_address=ray_address, stop=stop, note=stop_note)
+    try:
+        for index, (count, people, daily, cit, ledger, base) in enumerate(
+                results, start=state.chunks_done):
+            for name, part in (("daily", daily), ("baseline", base)):
+                if part is None:
+                    continue
+                if name not in matrices:
+                    matrices[name] = empty_matrix(tables[name])
+                    used[name] = np.zeros(matrices[name].shape[1], np.bool_)
+                part.add_to(matrices[name])
+                used[name][part.columns] = True
+            rows = {"citizens": citizens_table(
+                        people, cit, region_names=plan.census_regions,
+                        occupation_names=plan.job.population.occupation_names,
+                        grades=policy.grade_names, lists=policy.list_names),
+                    "ledger": ledger_table(ledger, start=meta.start_date, rules=rule_ids)}
+            for kind, table in rows.items():
+                name, sha = checkpoint.write_part(staging, kind, index, table)
+                state.parts[name] = sha
+            state.chunks_done, state.citizens_done = index + 1, state.citizens_done + count
+            if (state.chunks_done % plan.request.checkpoint_every == 0
+                    or state.chunks_done == len(spans)):
+                checkpoint.save(staging, state, used)
+                saved = state.chunks_done
+            report_progress("simulate", state.citizens_done, meta.citizens)
+    except RunInterruptedError:
+        if saved < state.chunks_done:  # keep every chunk finished before the stop
+            checkpoint.save(staging, state, used)
+        raise
+    return used
 
 
 def _write_daily(plan: RunPlan, staging: Path, matrices: dict[str, UsedColumns]) -> None:

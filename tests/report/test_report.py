@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import scorelab
 from scorelab._errors import RunFolderError
-from scorelab.audit._files import write_atomically
+from scorelab._run_folder import write_atomically
 from scorelab.cli import app
 from scorelab.report import write_audit_and_report
 

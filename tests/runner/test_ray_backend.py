@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import scorelab
-from scorelab.runner._folder import FILES
+from scorelab._run_folder import TABLES
 
 from ..conftest import POLICIES
 
@@ -17,7 +17,7 @@ def test_ray_backend_matches_local_backend(tmp_path):
     local = scorelab.run(POLICIES / "court-list.toml", out=tmp_path / "local", **common)
     ray_run = scorelab.run(POLICIES / "court-list.toml", out=tmp_path / "ray", backend="ray",
                            **common)  # as many tasks in flight as the local Ray has CPUs
-    for name in FILES:
+    for name in TABLES:
         assert (local.folder / name).read_bytes() == (ray_run.folder / name).read_bytes(), name
     assert ray_run.manifest["backend"] == "ray"
     assert ray_run.manifest["workers"] is None  # chosen by the cluster

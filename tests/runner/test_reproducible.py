@@ -8,13 +8,14 @@ import pyarrow.parquet as pq
 import pytest
 
 import scorelab
-from scorelab.runner._folder import FILES, RowGroupWriter
+from scorelab._run_folder import TABLES
+from scorelab.runner._folder import RowGroupWriter
 
 from ..conftest import POLICIES
 
 
 def _bytes(run: scorelab.RunResult) -> dict[str, bytes]:
-    return {name: (run.folder / name).read_bytes() for name in FILES}
+    return {name: (run.folder / name).read_bytes() for name in TABLES}
 
 
 @pytest.fixture(scope="module")

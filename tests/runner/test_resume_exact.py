@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 import scorelab
+from scorelab._run_folder import TABLES
 from scorelab.runner import PHASES
 from scorelab.runner import _checkpoint as checkpoint
-from scorelab.runner._folder import FILES
 
 from ..conftest import POLICIES
 
@@ -24,7 +24,7 @@ OPTIONS = {"citizens": 6144, "days": 40, "seed": 11, "chunk_size": 1024, "checkp
            "report": True}
 CLI_OPTIONS = ["--citizens", "6144", "--days", "40", "--seed", "11", "--chunk-size", "1024",
                "--checkpoint-every", "1"]
-ALL_FILES = (*FILES, "audit.parquet", "report.html")
+ALL_FILES = (*TABLES, "audit.parquet", "report.html")
 
 
 def _bytes(folder: Path) -> dict[str, bytes]:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
-from scorelab.audit._files import RunTables, read_run_tables, write_atomically
+from scorelab._run_folder import AUDIT_FILE, RunTables, read_run_tables, write_atomically
 from scorelab.audit._metrics import (
     DIMENSIONS,
     citizen_outcomes,
@@ -32,7 +32,6 @@ from scorelab.audit._metrics import (
 )
 from scorelab.audit._series import deterrence, group_populations, run_totals, series
 
-AUDIT_FILE = "audit.parquet"
 #: Combinations audited by default: NIST found false matches differ by sex and by age.
 DEFAULT_COMBINATIONS = ("sex+age_band",)
 

@@ -23,8 +23,8 @@ from typing import Any, NamedTuple
 
 import polars as pl
 
+from scorelab._run_folder import read_run_manifest, read_run_policy, read_run_toml, reading_run
 from scorelab.audit._audit import audit_table
-from scorelab.audit._files import read_run_manifest, read_run_policy, read_run_toml, reading_run
 from scorelab.world import BEHAVIOURS, SENSORS, SERVICES
 
 PER_CITIZENS = 100_000

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from scorelab._errors import RunFolderError
 from scorelab._random import LEDGER_SAMPLE, uniform
-from scorelab.audit._files import read_arrow, read_run_manifest, read_run_policy, reading_run
+from scorelab._run_folder import read_arrow, read_run_manifest, read_run_policy, reading_run
 
 #: who a citizen is: the attributes a story opens with
 ATTRIBUTES = ("household_id", "sex", "age", "age_band", "region", "urban", "income_decile",

@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
-from scorelab.audit._rates import FAIR_HIGH, FAIR_LOW
+from scorelab.audit import FAIR_HIGH, FAIR_LOW
 
 DIMENSION_TITLES = {
     "all": "everyone", "sex": "sex", "age_band": "age", "region": "region",

@@ -19,9 +19,15 @@ import polars as pl
 
 from scorelab._errors import RunRefusedError
 from scorelab._owned import check_page_replaceable
-from scorelab.audit._comparison import PER_CITIZENS, Comparison, ComparisonRow, compare_runs
-from scorelab.audit._files import write_atomically
-from scorelab.audit._rates import FAIR_HIGH, FAIR_LOW
+from scorelab._run_folder import write_atomically
+from scorelab.audit import (
+    FAIR_HIGH,
+    FAIR_LOW,
+    PER_CITIZENS,
+    Comparison,
+    ComparisonRow,
+    compare_runs,
+)
 from scorelab.report import _charts as charts
 from scorelab.report._data import cumulative
 from scorelab.report._html import Html, figure, page, paragraph, section, table

@@ -14,8 +14,8 @@ from typing import Any
 
 import polars as pl
 
-from scorelab.audit._explain import CitizenStory
-from scorelab.audit._files import RunTables, read_run_policy
+from scorelab._run_folder import RunTables, read_run_policy
+from scorelab.audit import CitizenStory
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import math
 
 import polars as pl
 
-from scorelab.audit._rates import FAIR_HIGH, FAIR_LOW
+from scorelab.audit import FAIR_HIGH, FAIR_LOW
 from scorelab.report import _charts as charts
 from scorelab.report._data import ReportData
 from scorelab.report._html import Html, figure, interval, paragraph, percent, section, table, tag

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scorelab.audit._explain import CitizenStory
+from scorelab.audit import CitizenStory
 from scorelab.report._data import ReportData
 from scorelab.report._html import Html, number, paragraph, section, table, tag
 

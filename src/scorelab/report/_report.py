@@ -18,14 +18,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from scorelab.audit._audit import AUDIT_FILE, DEFAULT_COMBINATIONS, audit_tables, write_audit
-from scorelab.audit._files import (
+from scorelab._run_folder import (
+    AUDIT_FILE,
+    REPORT_FILE,
     read_run_manifest,
     read_run_tables,
     reading_run,
     write_atomically,
 )
-from scorelab.audit._stories import choose_story_citizens, story
+from scorelab.audit import (
+    DEFAULT_COMBINATIONS,
+    audit_tables,
+    choose_story_citizens,
+    story,
+    write_audit,
+)
 from scorelab.report._data import ReportData, read_policy
 from scorelab.report._fairness import disparities_section
 from scorelab.report._html import page
@@ -38,7 +45,6 @@ from scorelab.report._sections import (
     wrongful_section,
 )
 
-REPORT_FILE = "report.html"
 NAVIGATION = (
     ("summary", "Summary"), ("scores", "Scores"), ("listed", "Listed"),
     ("wrongful", "Wrongful sanctions"), ("services", "Services denied"), ("rewards", "Rewards"),

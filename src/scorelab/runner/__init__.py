@@ -6,7 +6,7 @@ The package is ``scorelab.runner`` rather than ``scorelab.run`` so that
 
 from __future__ import annotations
 
-from scorelab.runner._folder import read_manifest
+from scorelab._run_folder import read_manifest
 from scorelab.runner._plan import plan_chunks
 from scorelab.runner._result import RunResult
 from scorelab.runner._runner import PHASES, RunProgress, run

@@ -39,13 +39,13 @@ import pyarrow.parquet as pq
 
 from scorelab._errors import RunFolderError, RunRefusedError
 from scorelab._fingerprint import code_sha256, file_sha256
+from scorelab._run_folder import INPUTS
 from scorelab.runner._columns import UsedColumns, dense, used_columns
 from scorelab.runner._folder import RowGroupWriter
 from scorelab.runner._request import RunRequest
 
 PARTS = "parts"
 CHECKPOINT = "checkpoint.json"
-INPUTS = ("policy.toml", "scenario.toml", "request.json")
 FORMAT = 2
 _COLUMNS, _WIDTH = ".columns", ".width"  # suffixes of a matrix's companions in the npz
 _PART_NAME = re.compile(r"(citizens|ledger)-(\d{6})\.parquet")

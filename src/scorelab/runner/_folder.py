@@ -1,9 +1,8 @@
-"""Run folders: written atomically, read back with a check that they are complete.
+"""Writing run folders atomically (their format and readers: ``scorelab._run_folder``).
 
 A run is written into a hidden sibling folder; ``manifest.json`` is written
 last, then the folder is renamed into place. A reader therefore sees either no
-folder, or a complete one. A folder without a complete manifest is reported as
-incomplete, never silently used.
+folder, or a complete one.
 
 Parquet files are written in row groups of a fixed number of rows, whatever
 the chunk size of the run, so the same seed gives byte-identical files.
@@ -20,12 +19,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from scorelab._errors import RunFolderError, RunRefusedError
+from scorelab._errors import RunRefusedError
 from scorelab._owned import check_out, check_replaceable, remove_owned, write_marker
+from scorelab._run_folder import MANIFEST, RUN_FILES, staging_of
 
-MANIFEST = "manifest.json"
 ROWS_PER_GROUP = 1 << 20
-FILES = ("daily.parquet", "citizens.parquet", "ledger.parquet")
 
 
 class RowGroupWriter:
@@ -75,11 +73,6 @@ class RowGroupWriter:
             self._writer.close()
 
 
-#: What a run folder may hold: every file the runner and ``scorelab report`` write there.
-RUN_FILES = (MANIFEST, *FILES, "baseline.parquet", "audit.parquet", "report.html", "policy.toml",
-             "scenario.toml", "request.json")
-
-
 def prepare_output(out: Path, *, force: bool) -> Path:
     """Check ``out`` can receive a run; return the new hidden folder to write it in.
 
@@ -106,12 +99,6 @@ def prepare_output(out: Path, *, force: bool) -> Path:
     return staging
 
 
-def staging_of(out: Path) -> Path:
-    """The hidden folder where the run of ``out`` is written until it is complete."""
-    out = Path(out).resolve()
-    return out.parent / f".{out.name}.partial"
-
-
 def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     """Write ``manifest.json`` atomically (temporary name, then rename)."""
     tmp = folder / f".{MANIFEST}.tmp"
@@ -132,41 +119,3 @@ def publish(staging: Path, out: Path) -> None:
     os.replace(staging, out)
     if old.exists():
         shutil.rmtree(old)
-
-
-def read_manifest(folder: str | Path) -> dict[str, Any]:
-    """Read a run folder's manifest, refusing folders that are missing or incomplete."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        staging = staging_of(folder)
-        if staging.is_dir():
-            raise RunFolderError(f"{folder}: the run is incomplete ({progress_note(staging)}); "
-                                 f"continue it with: scorelab run --resume {folder}")
-        raise RunFolderError(f"{folder}: no such run folder")
-    path = folder / MANIFEST
-    if not path.is_file():
-        raise RunFolderError(f"{folder}: not a complete scorelab run (no {MANIFEST}); "
-                             "it may have been interrupted")
-    try:
-        manifest = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise RunFolderError(f"{path}: unreadable manifest ({exc})") from None
-    if not isinstance(manifest, dict) or manifest.get("complete") is not True:
-        raise RunFolderError(f"{folder}: the run is incomplete")
-    missing = [name for name in FILES if not (folder / name).is_file()]
-    if missing:
-        raise RunFolderError(f"{folder}: incomplete run, missing {', '.join(missing)}")
-    return manifest
-
-
-def progress_note(staging: Path) -> str:
-    """How far an interrupted run got, from its checkpoint, for error messages."""
-    path = staging / "checkpoint.json"
-    if not path.is_file():
-        return "no chunk finished yet"
-    try:
-        info = json.loads(path.read_text())
-        return (f"{info['chunks_done']} of {info['chunks']} chunks done "
-                f"({info['citizens_done']:,} citizens)")
-    except (OSError, ValueError, KeyError, TypeError):
-        return "its checkpoint is unreadable"

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from scorelab.runner._folder import read_manifest
+from scorelab._run_folder import read_manifest
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,12 @@ from scorelab._errors import RunInterruptedError, RunRefusedError
 from scorelab._owned import MARKER, marker_kind, writing
 from scorelab._random import seed_to_int
 from scorelab._resources import resolve_policy, resolve_scenario
+from scorelab._run_folder import staging_of
 from scorelab._version import __version__
 from scorelab.engine import is_compiled, warm_up
 from scorelab.engine._tables import make_layout, score_bins
 from scorelab.policy import LoadedPolicy, load_policy
+from scorelab.report import write_audit_and_report
 from scorelab.runner import _checkpoint as checkpoint
 from scorelab.runner._backends import chunk_results
 from scorelab.runner._columns import UsedColumns, used_columns
@@ -46,7 +48,7 @@ from scorelab.runner._defaults import (
     default_workers,
 )
 from scorelab.runner._estimate import Estimate, refuse_if_too_big
-from scorelab.runner._folder import prepare_output, publish, staging_of, write_manifest
+from scorelab.runner._folder import prepare_output, publish, write_manifest
 from scorelab.runner._outputs import citizens_table, daily_table, ledger_table
 from scorelab.runner._plan import RunPlan, plan_run
 from scorelab.runner._request import DEFAULT_CHECKPOINT_EVERY, RunRequest
@@ -319,9 +321,6 @@ def _simulate_and_write(plan: RunPlan, staging: Path, out: Path, state: checkpoi
     manifest = _manifest(plan, workers=workers, backend=backend, timings=timings)
     if plan.request.report:
         phase("report")
-        # imported here: the report reads run folders through scorelab.runner
-        from scorelab.report import write_audit_and_report  # noqa: PLC0415
-
         manifest["files"] = write_audit_and_report(staging, manifest, folder_name=out.name)
         manifest["timings"]["total_s"] = time.perf_counter() - clock
     phase("publish")

@@ -1,29 +1,43 @@
-"""Reading a run folder's files for the audit, and writing its outputs atomically.
+"""What a run folder holds, and reading it back checked: the format every package shares.
 
-The audit reads the Parquet files directly and never the manifest, so it also
-works on a run's staging folder before ``manifest.json`` exists (the runner
-writes the audit and the report there, then publishes the folder). Public
-entry points that take a finished run check the manifest first
-(:func:`read_run_manifest`).
+A finished run folder (docs/run-folders.md)::
+
+    manifest.json                   written last: the run is complete
+    daily.parquet, citizens.parquet, ledger.parquet   the run's tables (TABLES)
+    baseline.parquet                with a baseline: the same world with no policy
+    audit.parquet, report.html      the audit and the report
+    policy.toml, scenario.toml, request.json          the exact inputs (INPUTS)
+
+Until it is complete the run is written in a hidden sibling, ``.<name>.partial``
+(:func:`staging_of`). The runner writes folders (``scorelab.runner``); the audit
+and the report read them and add their files. This module sits below all three,
+so that none of them reaches into another for a file's name or a reader.
 
 A folder given to ``report``, ``explain`` or ``compare`` may be anything: a
 hand-written manifest, a truncated or fake Parquet file, a policy.toml that is
 not a policy. Every reader here turns what it cannot use into one
 :class:`~scorelab._errors.RunFolderError` naming the folder or the file:
 
-* :func:`read_run_manifest`: the manifest, with every key the audit reads there and typed;
-* :func:`read_frame` and :func:`read_arrow`: a Parquet file, with the columns asked for;
+* :func:`read_manifest`: a complete folder's manifest (the runner's check);
+  :func:`read_run_manifest`: the same, with every key the audit reads there, typed;
+* :func:`read_run_tables`, :func:`read_frame` and :func:`read_arrow`: Parquet files,
+  with the columns asked for. They never read the manifest, so the audit and the
+  report also work on a staging folder before ``manifest.json`` exists;
 * :func:`read_run_policy` and :func:`read_run_toml`: the run's policy (valid, as a
   dictionary) and scenario text, parsed within the input limits;
 * :func:`reading_run`: around the work on the tables, a polars or pyarrow error
   (a column of another type) names the folder instead of reaching the user as a
   traceback.
+
+Files are replaced atomically (:func:`write_atomically`): a reader sees the old
+file or the new one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import tomllib
 from collections.abc import Callable, Iterator, Sequence
@@ -40,7 +54,62 @@ from scorelab._errors import PolicyError, RunFolderError, ScenarioError
 from scorelab._random import SEED_MAX
 from scorelab._toml import load_toml
 from scorelab.policy import load_policy
-from scorelab.runner._folder import MANIFEST, read_manifest
+
+MANIFEST = "manifest.json"
+#: The tables every complete run folder has.
+TABLES = ("daily.parquet", "citizens.parquet", "ledger.parquet")
+BASELINE_FILE = "baseline.parquet"
+AUDIT_FILE = "audit.parquet"
+REPORT_FILE = "report.html"
+#: The run's inputs, copied into its folder as they were read.
+INPUTS = ("policy.toml", "scenario.toml", "request.json")
+#: What a run folder may hold: every file the runner and ``scorelab report`` write there.
+RUN_FILES = (MANIFEST, *TABLES, BASELINE_FILE, AUDIT_FILE, REPORT_FILE, *INPUTS)
+
+
+def staging_of(out: Path) -> Path:
+    """The hidden folder where the run of ``out`` is written until it is complete."""
+    out = Path(out).resolve()
+    return out.parent / f".{out.name}.partial"
+
+
+def read_manifest(folder: str | Path) -> dict[str, Any]:
+    """Read a run folder's manifest, refusing folders that are missing or incomplete."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        staging = staging_of(folder)
+        if staging.is_dir():
+            raise RunFolderError(f"{folder}: the run is incomplete ({progress_note(staging)}); "
+                                 f"continue it with: scorelab run --resume {folder}")
+        raise RunFolderError(f"{folder}: no such run folder")
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise RunFolderError(f"{folder}: not a complete scorelab run (no {MANIFEST}); "
+                             "it may have been interrupted")
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise RunFolderError(f"{path}: unreadable manifest ({exc})") from None
+    if not isinstance(manifest, dict) or manifest.get("complete") is not True:
+        raise RunFolderError(f"{folder}: the run is incomplete")
+    missing = [name for name in TABLES if not (folder / name).is_file()]
+    if missing:
+        raise RunFolderError(f"{folder}: incomplete run, missing {', '.join(missing)}")
+    return manifest
+
+
+def progress_note(staging: Path) -> str:
+    """How far an interrupted run got, from its checkpoint, for error messages."""
+    path = staging / "checkpoint.json"
+    if not path.is_file():
+        return "no chunk finished yet"
+    try:
+        info = json.loads(path.read_text())
+        return (f"{info['chunks_done']} of {info['chunks']} chunks done "
+                f"({info['citizens_done']:,} citizens)")
+    except (OSError, ValueError, KeyError, TypeError):
+        return "its checkpoint is unreadable"
+
 
 #: Citizen columns the audit reads (plus every ``listed_<L>``).
 CITIZEN_COLUMNS = (
@@ -78,7 +147,7 @@ def read_run_tables(folder: Path) -> RunTables:
     citizens = read_frame(folder / "citizens.parquet", required=CITIZEN_COLUMNS,
                           select=lambda names: [*CITIZEN_COLUMNS,
                                                 *[c for c in names if c.startswith("listed_")]])
-    path = folder / "baseline.parquet"
+    path = folder / BASELINE_FILE
     baseline = read_frame(path, required=DAILY_COLUMNS) if path.is_file() else None
     return RunTables(daily, citizens, baseline)
 

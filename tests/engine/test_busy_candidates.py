@@ -12,12 +12,14 @@ from numba import njit
 
 from scorelab import _random as rnd
 from scorelab.engine._events import (
+    B_KEY,
+    BUSY_WIDTH,
     COUNT_COUNTER,
     NEVER,
-    _count_sources,
     _poisson_count,
     _zero_level,
     busy_candidates,
+    count_sources,
     source_means,
     source_slots,
 )
@@ -61,29 +63,32 @@ def test_zero_levels_at_the_edges():
 def _listings(T, cid, hid, sex, age, region, urban, income):
     """Each household's busy rows, visiting the marked sources and visiting all of them."""
     means = source_means(T)
-    slot, zero, flat = source_slots(T, means)
+    slots = source_slots(T, means)
+    slot = slots.slot
     area = region.astype(np.int64) * 2 + urban
     marked = np.zeros((cid.shape[0], (slot.shape[0] + 63) // 64), np.uint64)
-    busy_candidates(slot, zero, means[4], cid, sex, age, urban, area, income, marked)
+    busy_candidates(slot, slots.zero, means.stream_keys, cid, sex, age, urban, area, income,
+                    marked)
     every = np.full(marked.shape, np.uint64(0xFFFFFFFFFFFFFFFF))
     for word in range(every.shape[1]):
         if slot.shape[0] < 64 * (word + 1):
             every[:, word] = (np.uint64(1) << np.uint64(slot.shape[0] - 64 * word)) - np.uint64(1)
     rows = MAX_MEMBERS * slot.shape[0]
-    busy_a, busy_b = np.empty((rows, 7), np.int64), np.empty((rows, 7), np.int64)
+    busy_a = np.empty((rows, BUSY_WIDTH), np.int64)
+    busy_b = np.empty((rows, BUSY_WIDTH), np.int64)
     same, listed, visited = True, 0, 0
     first = 0
     while first < cid.shape[0]:
         k = 1
         while first + k < cid.shape[0] and hid[first + k] == hid[first]:
             k += 1
-        n_a, need_a = _count_sources(T, means, first, k, cid, sex, age, urban, area, income,
-                                     busy_a, (slot, flat), marked)
-        n_b, need_b = _count_sources(T, means, first, k, cid, sex, age, urban, area, income,
-                                     busy_b, (slot, flat), every)
+        n_a, need_a = count_sources(T, means, slots, first, k, cid, sex, age, urban, area,
+                                    income, busy_a, marked)
+        n_b, need_b = count_sources(T, means, slots, first, k, cid, sex, age, urban, area,
+                                    income, busy_b, every)
         same = same and n_a == n_b and need_a == need_b
         for r in range(min(n_a, n_b)):
-            for c in (0, 1, 2, 3, 4, 6):  # column 5 is set later, by _generate_events
+            for c in range(B_KEY + 1):
                 same = same and busy_a[r, c] == busy_b[r, c]
         listed += n_b
         first += k

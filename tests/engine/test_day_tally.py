@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numba import njit
 
-from scorelab.engine._events import _tally
-from scorelab.engine._state import add_to_groups, flush_tally, group_cells, group_code
+from scorelab.engine._daily_counts import add_to_groups, flush_tally, tally
+from scorelab.engine._packing import group_cells, group_code, log_code, log_column, log_day
 
 OFFSETS = np.array([0, 1, 3, 9, 40, 42, 52])  # the default world's seven group dimensions:
 # all, sex (2), age band (6), region (31), urban (2), income decile (10), occupation (9)
@@ -20,21 +20,21 @@ def _tally_all(days, columns, codes, capacity, offsets):
     """Tally every event, flush the tallies, add the log's overflow; and the direct sum."""
     tallied = np.zeros((DAYS + 1, WIDTH, GROUPS), np.int64)
     direct = np.zeros((DAYS + 1, WIDTH, GROUPS), np.int64)
-    tally = (np.empty((DAYS + 1, capacity), np.int64), np.zeros(DAYS + 2, np.int64))
+    tallies = (np.empty((DAYS + 1, capacity), np.int64), np.zeros(DAYS + 2, np.int64))
     log_key = np.empty(days.shape[0], np.int64)
     log_amt = np.empty(days.shape[0], np.int64)
     touched = np.zeros(WIDTH, np.bool_)
     logged = 0
     for e in range(days.shape[0]):
-        logged = _tally(tally, days[e], columns[e], codes[e], group_cells(offsets, codes[e]),
-                        log_key, log_amt, logged)
+        logged = tally(tallies, days[e], columns[e], codes[e], group_cells(offsets, codes[e]),
+                       log_key, log_amt, logged)
         add_to_groups(direct[days[e], columns[e]], offsets, codes[e], 1)
-    in_tally = tally[1][-1]
-    flush_tally(tally, tallied, touched)
+    in_tally = tallies[1][-1]
+    flush_tally(tallies, tallied, touched)
     for i in range(logged):
         key = log_key[i]
-        add_to_groups(tallied[key >> 40, (key >> 20) & 0xFFFFF], offsets, key, log_amt[i])
-    return tallied, direct, touched, in_tally, logged, tally[1].sum()
+        add_to_groups(tallied[log_day(key), log_column(key)], offsets, log_code(key), log_amt[i])
+    return tallied, direct, touched, in_tally, logged, tallies[1].sum()
 
 
 codes = st.builds(group_code, st.integers(0, 1), st.integers(0, 5), st.integers(0, 30),

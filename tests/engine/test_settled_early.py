@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from scorelab.engine._citizen_counters import CIT_ACTS
 from scorelab.engine._kernel import new_household, run_chunk
-from scorelab.engine._state import CIT_ACTS
 from scorelab.engine._tables import to_kernel
 from scorelab.policy import load_policy
 from scorelab.runner._plan import plan_run

@@ -1,9 +1,9 @@
 """Borrowed views of a numba struct: kernel calls without atomic reference counts.
 
 Every StructRef passed to a non-inlined numba function, and every array read from
-one, costs two atomic reference-count updates; with ~20 functions called per
-event they took about a quarter of the kernel's time (125 per citizen-year,
-counted with gdb). A chunk's tables ``T`` and household ``H`` outlive the whole
+one, costs two atomic reference-count updates, and the kernel calls about 20
+functions per event (docs/performance.md has the cost). A chunk's tables ``T``
+and household ``H`` outlive the whole
 :func:`~scorelab.engine._kernel.run_chunk` call, so inside it nothing needs
 counting: :func:`borrow` copies a struct's fields onto the caller's stack, with
 its arrays marked as not owned (no meminfo: numba's ``NRT_incref`` returns at

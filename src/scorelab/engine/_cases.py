@@ -17,17 +17,23 @@ from typing import Any
 import numpy as np
 
 from scorelab._resources import resolve_policy
+from scorelab.engine._citizen_counters import CIT_COUNTERFACTUAL_SCORE, CIT_DENIALS
+from scorelab.engine._household import FILL_LEDGER
 from scorelab.engine._kernel import new_household, replay_household
+from scorelab.engine._packing import SENSOR_SLOTS
 from scorelab.engine._state import (
     ALLOWED,
     ATTEMPT,
-    CIT_CF_SCORE,
-    CIT_DENIALS,
     DENIED,
     DISCOUNTED,
     FALSE,
     GRADE,
-    LEDGER,
+    L_CITIZEN,
+    L_DAY,
+    L_DELTA,
+    L_KIND,
+    L_RULE,
+    L_WRONGFUL,
     LISTED,
     RECORD,
     SCORE,
@@ -81,7 +87,8 @@ def _events(events: list[dict[str, Any]], n_members: int) -> tuple[np.ndarray, n
             behaviour = BEHAVIOUR_NAMES.index(event["record"])
             sensor = SENSOR_NAMES.index(event["sensor"])
             kind = FALSE if event.get("wrongful", False) else RECORD
-            ev_d[i] = (kind, member, behaviour * 16 + sensor, i)
+            stream = behaviour * SENSOR_SLOTS + sensor  # as _packing.false_stream numbers it
+            ev_d[i] = (kind, member, stream, i)
     return ev_t, ev_d
 
 
@@ -128,13 +135,14 @@ def _result(loaded: LoadedPolicy, household: Any, ev_d: np.ndarray, n: int) -> C
         out.append({
             "score": int(state[0, m, SCORE]), "grade": policy.grade_names[state[0, m, GRADE]],
             "listed": listed, "denials": int(cit[m, CIT_DENIALS]),
-            "counterfactual_score": int(cit[m, CIT_CF_SCORE]),
+            "counterfactual_score": int(cit[m, CIT_COUNTERFACTUAL_SCORE]),
         })
     attempts = [i for i in range(ev_d.shape[0]) if ev_d[i, 0] == ATTEMPT]
     outcomes = [OUTCOMES[int(household.outcome[i])] for i in attempts]
     rules = [r.id for r in policy.rules]
-    ledger = [{"member": int(row[0]), "day": int(row[1]), "rule": rules[row[2]] if row[2] >= 0
-               else "decay", "delta": int(row[4]), "kind": LEDGER_KINDS[row[6]],
-               "wrongful": bool(row[5])}
-              for row in household.ledger[: household.cnt[LEDGER]]]
+    ledger = [{"member": int(row[L_CITIZEN]), "day": int(row[L_DAY]),
+               "rule": rules[row[L_RULE]] if row[L_RULE] >= 0 else "decay",
+               "delta": int(row[L_DELTA]), "kind": LEDGER_KINDS[row[L_KIND]],
+               "wrongful": bool(row[L_WRONGFUL])}
+              for row in household.ledger[: household.fill[FILL_LEDGER]]]
     return CaseResult(members=out, outcomes=outcomes, ledger=ledger)

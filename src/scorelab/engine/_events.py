@@ -1,40 +1,52 @@
-"""Drawing a household's events over the run (numba).
+"""Listing a household's event sources and drawing their events over the run (numba).
 
 Each member has event sources: every behaviour they can commit, every stream of
 false records (camera false matches, false reports) that can hit them, every
 service they may try. A source draws how many events it has over the run (a
 Poisson count) and a uniform time for each, keyed by (seed, stream, citizen,
 counter), so sources never share draws and results do not depend on chunking.
-Events that cannot change anyone's state (acts of a behaviour the policy
-ignores, attempts at a service it neither bans nor rewards, acts that do not
-happen or that nobody sees) are counted at once and never reach the replay in
-:mod:`scorelab.engine._kernel`.
+
+Per chunk: :func:`source_means` and :func:`source_slots` table every kind of
+source once; :func:`busy_candidates` marks each citizen's sources that may have
+events. Per household: :func:`count_sources` counts the marked sources' events
+into the ``busy`` rows (columns ``B_*``), and :func:`generate_events` draws
+them in three passes. Events that cannot change anyone's state (acts of a
+behaviour the policy ignores, attempts at a service it neither bans nor
+rewards, acts that do not happen or that nobody sees) are counted at once in
+the day tallies and never reach the replay in :mod:`scorelab.engine._kernel`;
+the others are listed for it (``ev_t`` times and ``ev_d`` rows, columns ``EV_*``).
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 from numba.cpython.unsafe.numbers import trailing_zeros
 
 from scorelab import _random as rnd
-from scorelab.engine._state import (
-    ACT,
-    ATTEMPT,
-    CELL_BITS,
-    CIT_ACTS,
-    CIT_RECORDS,
-    CIT_WRONGFUL,
-    FALSE,
-    HEAP,
-    LOG,
-    count,
-    group_cells,
-    plainly_allowed,
-    reserve_log,
+from scorelab.engine._behaviour import (
+    N_CLASSES,
+    act_happens,
+    behaviour_mean,
+    chance_reads_no_state,
+    false_mean,
+    first_sensor,
+    rate_class,
+    sensor_count,
 )
+from scorelab.engine._citizen_counters import CIT_ACTS, CIT_RECORDS, CIT_WRONGFUL_RECORDS
+from scorelab.engine._daily_counts import reserve_log, tally, tally_act
+from scorelab.engine._household import FILL_HEAP, FILL_LOG
+from scorelab.engine._packing import (
+    false_stream,
+    false_stream_behaviour,
+    false_stream_sensor,
+    group_cells,
+)
+from scorelab.engine._state import ACT, ATTEMPT, FALSE, plainly_allowed
 from scorelab.engine._timeline import event_time
 
 COUNT_COUNTER = 1 << 40  # counter space of Poisson count draws, apart from event ids
@@ -49,42 +61,59 @@ NEVER = 1 << 53  # a zero level (see _zero_level) that no draw's 53 bits exceed
 CANDIDATE_BLOCK = 512  # citizens per block of busy_candidates: its scratch stays in L1
 # columns of a source slot (see source_slots)
 S_KIND, S_ARG, S_STREAM, S_YOUNGEST, S_OLDEST, S_ROW, S_BY_CLASS, S_HEAD_ONLY = range(8)
+SLOT_WIDTH = 8
+# columns of a busy row, one per source with events (see count_sources): its kind,
+# member, argument (behaviour, false-record stream or service), citizen id, event
+# count, and subject key (the uint64 bits as int64)
+B_KIND, B_MEMBER, B_ARG, B_CITIZEN, B_EVENTS, B_KEY = range(6)
+BUSY_WIDTH = 6
+# columns of an event row for the replay (``ev_d``; its time is in ``ev_t``): kind,
+# member, argument (as in a busy row) and the event's draw counter in its source
+EV_KIND, EV_MEMBER, EV_ARG, EV_DRAW = range(4)
+EVENT_WIDTH = 4
 
 
-N_CLASSES = 80  # sex x urban x aged 60+ x income decile: what sets a behaviour's rate
+class SourceMeans(NamedTuple):
+    """Expected events and chances of none, per kind of source, for one chunk (numba: a tuple).
+
+    ``beh_mean``, ``beh_p0`` (B, N_CLASSES): acts by behaviour and rate class;
+    ``svc_mean``, ``svc_p0`` (V,): service attempts; ``stream_keys``: the
+    :func:`~scorelab._random.stream_key` of every event stream; ``cdf`` (rows,
+    COUNT_TABLE): the first Poisson CDF terms of each behaviour and rate class,
+    then of each service.
+    """
+
+    beh_mean: np.ndarray
+    beh_p0: np.ndarray
+    svc_mean: np.ndarray
+    svc_p0: np.ndarray
+    stream_keys: np.ndarray
+    cdf: np.ndarray
 
 
-@njit(cache=True)
-def rate_class(sex, urban, elderly, income):
-    """Index of the rate class of a citizen (see :data:`N_CLASSES`)."""
-    return sex + 2 * urban + 4 * elderly + 8 * income
+class SourceSlots(NamedTuple):
+    """Every source a member may have, in listing order (see :func:`source_slots`)."""
+
+    slot: np.ndarray  # (S, SLOT_WIDTH) int64, columns S_*
+    zero: np.ndarray  # (S, Z) int64 zero levels
+    flat: np.ndarray  # (2, rows): means, then chances of none, by table row
 
 
 @njit(cache=True)
 def source_means(T):
     """Expected events over the run, and the chance of none, for every kind of source.
 
-    Behaviours by rate class (B, N_CLASSES) and services (V,), and the
-    :func:`~scorelab._random.stream_key` of every event stream. Computed once
-    per chunk: listing a household's sources is then a few lookups, and most
-    Poisson counts need no ``exp``.
+    Computed once per chunk: listing a household's sources is then a few
+    lookups, and most Poisson counts need no ``exp``.
     """
     days = float(T.days)
     n_beh = T.beh_rate.shape[0]
     beh_mean = np.zeros((n_beh, N_CLASSES))
-    for b in range(n_beh):
-        if T.beh_rate[b] <= 0.0:
+    for behaviour in range(n_beh):
+        if T.beh_rate[behaviour] <= 0.0:
             continue
         for cls in range(N_CLASSES):
-            rate = T.beh_rate[b] * T.beh_boost[b]
-            if cls & 1 == 0:
-                rate *= T.beh_male[b]
-            if (cls >> 1) & 1 == 1:
-                rate *= T.beh_urban[b]
-            if (cls >> 2) & 1 == 1:
-                rate *= T.beh_elderly[b]
-            rate *= 1.0 + T.beh_income_slope[b] * ((cls >> 3) - 4.5) / 4.5
-            beh_mean[b, cls] = rate * days
+            beh_mean[behaviour, cls] = behaviour_mean(T, behaviour, cls, days)
     svc_mean = T.svc_rate * days
     stream_keys = np.empty(rnd.ATTEMPT_TIME + T.svc_rate.shape[0], np.uint64)
     for stream in range(stream_keys.shape[0]):
@@ -92,12 +121,13 @@ def source_means(T):
     beh_p0 = np.exp(-np.minimum(beh_mean, 100.0))
     svc_p0 = np.exp(-np.minimum(svc_mean, 100.0))
     cdf = np.zeros((n_beh * N_CLASSES + svc_mean.shape[0], COUNT_TABLE))
-    for b in range(n_beh):
+    for behaviour in range(n_beh):
         for cls in range(N_CLASSES):
-            _cdf_terms(beh_mean[b, cls], beh_p0[b, cls], cdf[b * N_CLASSES + cls])
-    for v in range(svc_mean.shape[0]):
-        _cdf_terms(svc_mean[v], svc_p0[v], cdf[n_beh * N_CLASSES + v])
-    return beh_mean, beh_p0, svc_mean, svc_p0, stream_keys, cdf
+            _cdf_terms(beh_mean[behaviour, cls], beh_p0[behaviour, cls],
+                       cdf[behaviour * N_CLASSES + cls])
+    for service in range(svc_mean.shape[0]):
+        _cdf_terms(svc_mean[service], svc_p0[service], cdf[n_beh * N_CLASSES + service])
+    return SourceMeans(beh_mean, beh_p0, svc_mean, svc_p0, stream_keys, cdf)
 
 
 @njit(cache=True)
@@ -129,53 +159,56 @@ def _table_count(terms, u):
 def source_slots(T, means):
     """Every source a member may have, in listing order, and the draw its count must pass.
 
-    Returns ``slot`` (S, 8) int64 rows (columns ``S_*``: kind, argument, stream,
-    youngest and oldest age, row of the source's mean in ``flat`` and of its
-    CDF table (plus the rate class where ``S_BY_CLASS`` is 1; -1 for false
-    records, which have neither), head of household only), in the order
-    :func:`_count_sources` lists sources (behaviour, its false-record sensors,
-    then services); ``zero`` (S, Z), the zero levels of :func:`_zero_level`: by
-    rate class (acts), by ``area * 4 + female * 2 + aged 60+`` (false records),
-    or in column 0 (services); and ``flat`` (2, rows): the means and chances of
-    none of acts by (behaviour, rate class), then of services.
+    Returns a :class:`SourceSlots`: ``slot`` rows (columns ``S_*``: kind,
+    argument, stream, youngest and oldest age, row of the source's mean in
+    ``flat`` and of its CDF table (plus the rate class where ``S_BY_CLASS`` is
+    1; -1 for false records, which have neither), head of household only), in
+    the order :func:`count_sources` lists sources (behaviour, its false-record
+    sensors, then services); ``zero``, the zero levels of :func:`_zero_level`:
+    by rate class (acts), by ``area * 4 + female * 2 + aged 60+`` (false
+    records), or in column 0 (services); and ``flat`` (2, rows): the means and
+    chances of none of acts by (behaviour, rate class), then of services.
     """
-    beh_mean, beh_p0, svc_mean, svc_p0 = means[0], means[1], means[2], means[3]
-    n_beh, n_svc = beh_mean.shape[0], svc_mean.shape[0]
+    n_beh, n_svc = means.beh_mean.shape[0], means.svc_mean.shape[0]
     false_sensors = T.false_sensors
     n_false = 0
-    for b in range(n_beh):
-        for s in false_sensors[b]:
-            n_false += s >= 0
+    for behaviour in range(n_beh):
+        for sensor in false_sensors[behaviour]:
+            n_false += sensor >= 0
     n_area = T.false_rate.shape[2]
-    slot = np.empty((n_beh + n_false + n_svc, 8), np.int64)
+    slot = np.empty((n_beh + n_false + n_svc, SLOT_WIDTH), np.int64)
     zero = np.full((slot.shape[0], max(N_CLASSES, 4 * n_area)), NEVER)
     flat = np.empty((2, n_beh * N_CLASSES + n_svc))
-    flat[0, : n_beh * N_CLASSES] = beh_mean.ravel()
-    flat[1, : n_beh * N_CLASSES] = beh_p0.ravel()
-    flat[0, n_beh * N_CLASSES:] = svc_mean
-    flat[1, n_beh * N_CLASSES:] = svc_p0
+    flat[0, : n_beh * N_CLASSES] = means.beh_mean.ravel()
+    flat[1, : n_beh * N_CLASSES] = means.beh_p0.ravel()
+    flat[0, n_beh * N_CLASSES:] = means.svc_mean
+    flat[1, n_beh * N_CLASSES:] = means.svc_p0
     j = 0
-    for b in range(n_beh):
-        _set_slot(slot[j], ACT, b, rnd.ACT_TIME + b, T.beh_min_age[b], T.beh_max_age[b],
-                  b * N_CLASSES, 1, 0)
+    for behaviour in range(n_beh):
+        youngest, oldest = T.beh_min_age[behaviour], T.beh_max_age[behaviour]
+        _set_slot(slot[j], ACT, behaviour, rnd.ACT_TIME + behaviour, youngest, oldest,
+                  behaviour * N_CLASSES, 1, 0)
         for cls in range(N_CLASSES):
-            zero[j, cls] = _zero_level(beh_mean[b, cls], beh_p0[b, cls])
+            zero[j, cls] = _zero_level(means.beh_mean[behaviour, cls],
+                                       means.beh_p0[behaviour, cls])
         j += 1
-        for s in false_sensors[b]:
-            if s < 0:
+        for sensor in false_sensors[behaviour]:
+            if sensor < 0:
                 break
-            _set_slot(slot[j], FALSE, b * 16 + s, rnd.FALSE_TIME + b * 16 + s, T.beh_min_age[b],
-                      T.beh_max_age[b], -1, 0, 0)
+            stream = false_stream(behaviour, sensor)
+            _set_slot(slot[j], FALSE, stream, rnd.FALSE_TIME + stream, youngest, oldest, -1, 0, 0)
             for place in range(4 * n_area):
-                mean = _false_mean(T, b, s, place // 4, (place >> 1) & 1 == 1, place & 1 == 1)
+                mean = false_mean(T, behaviour, sensor, place // 4, (place >> 1) & 1 == 1,
+                                  place & 1 == 1)
                 zero[j, place] = _zero_level(mean, -1.0)
             j += 1
-    for v in range(n_svc):
-        _set_slot(slot[j], ATTEMPT, v, rnd.ATTEMPT_TIME + v, T.svc_min_age[v], T.svc_max_age[v],
-                  n_beh * N_CLASSES + v, 0, T.svc_head_only[v])
-        zero[j, 0] = _zero_level(svc_mean[v], svc_p0[v])
+    for service in range(n_svc):
+        _set_slot(slot[j], ATTEMPT, service, rnd.ATTEMPT_TIME + service, T.svc_min_age[service],
+                  T.svc_max_age[service], n_beh * N_CLASSES + service, 0,
+                  T.svc_head_only[service])
+        zero[j, 0] = _zero_level(means.svc_mean[service], means.svc_p0[service])
         j += 1
-    return slot, zero, flat
+    return SourceSlots(slot, zero, flat)
 
 
 @njit(cache=True, inline="always")
@@ -256,103 +289,89 @@ def busy_candidates(slot, zero, stream_keys, cid, sex, age, urban, area, income,
 
 
 @njit(cache=True)
-def _count_sources(T, means, first, k, cid, sex, age, urban, area, income, busy, slots, mask):
+def count_sources(T, means, slots, first, k, cid, sex, age, urban, area, income, busy, mask):
     """Count the household's marked event sources; list the ones that have events.
 
-    A source is one member's behaviour, false-record stream or service. Its
-    count is a Poisson draw keyed by its subject key (the hash of its stream and
-    citizen, from which each of its draws is one mix), read off the chunk's CDF
-    table where it has one. Only the sources :func:`busy_candidates` marked are
-    visited, with every original test, so the result is what visiting all of
-    them would give. Sources come in a fixed order (member, then behaviour with
-    its false-record sensors, then services: the order of the slots), which
-    fixes the order of the generated events.
+    The household is rows ``first .. first + k - 1`` of the chunk's columns. A
+    source's count is a Poisson draw keyed by its subject key (the hash of its
+    stream and citizen, from which each of its draws is one mix), read off the
+    chunk's CDF table where it has one. Only the sources
+    :func:`busy_candidates` marked in ``mask`` are visited, with every original
+    test, so the result is what visiting all of them would give. Sources come
+    in a fixed order (member, then behaviour with its false-record sensors,
+    then services: the order of the slots), which fixes the order of the
+    generated events.
 
-    ``slots`` is the ``(slot, flat)`` pair of :func:`source_slots`. ``busy``
-    gets one row per source with events, in that order: (kind, member,
-    argument, citizen id, events, counted-only flag (set later), subject key as
-    int64 bits). Returns the rows and the events.
+    ``busy`` gets one row per source with events, in that order (columns
+    ``B_*``). Returns how many rows, and how many events they have.
     """
-    slot, flat = slots
-    stream_keys, cdf = means[4], means[5]
-    beh_mean, beh_min_age, beh_max_age = means[0], T.beh_min_age, T.beh_max_age
-    n = 0
-    need = 0
+    slot, flat = slots.slot, slots.flat
+    n_rows = 0
+    n_events = 0
     for m in range(k):
-        i = first + m
-        elderly = age[i] >= 60
-        cls = rate_class(sex[i], urban[i], 1 if elderly else 0, income[i])
+        row_of_member = first + m
+        member_age = age[row_of_member]
+        cls = rate_class(sex[row_of_member], urban[row_of_member], 1 if member_age >= 60 else 0,
+                         income[row_of_member])
         for word in range(mask.shape[1]):
-            bits = mask[i, word]
+            bits = mask[row_of_member, word]
             while bits != 0:
                 j = word * 64 + trailing_zeros(bits)
                 bits &= bits - np.uint64(1)
                 kind = slot[j, S_KIND]
+                stream_hash = means.stream_keys[slot[j, S_STREAM]]
                 if kind == FALSE:  # rare: a false record's count is almost always 0
-                    n, need = _false_source(T, busy, n, need, m, slot[j, S_ARG], cid[i],
-                                            stream_keys[slot[j, S_STREAM]], sex[i], age[i],
-                                            area[i], cls, beh_mean, beh_min_age, beh_max_age,
-                                            cdf)
+                    n_rows, n_events = _count_false_source(
+                        T, means, busy, n_rows, n_events, m, slot[j, S_ARG], cid[row_of_member],
+                        stream_hash, sex[row_of_member], member_age, area[row_of_member], cls)
                     continue
-                row = slot[j, S_ROW] + cls * slot[j, S_BY_CLASS]
-                mean = flat[0, row]
-                if (mean <= 0.0 or age[i] < slot[j, S_YOUNGEST] or age[i] > slot[j, S_OLDEST]
-                        or (slot[j, S_HEAD_ONLY] and m != 0)):
+                table_row = slot[j, S_ROW] + cls * slot[j, S_BY_CLASS]
+                mean = flat[0, table_row]
+                if (mean <= 0.0 or member_age < slot[j, S_YOUNGEST]
+                        or member_age > slot[j, S_OLDEST] or (slot[j, S_HEAD_ONLY] and m != 0)):
                     continue
-                n, need = _source(busy, n, need, kind, m, slot[j, S_ARG], cid[i],
-                                  stream_keys[slot[j, S_STREAM]], cdf,
-                                  row if mean <= 100.0 else -1, mean, flat[1, row])
-    return n, need
+                n_rows, n_events = _count_source(
+                    busy, n_rows, n_events, kind, m, slot[j, S_ARG], cid[row_of_member],
+                    stream_hash, means.cdf, table_row if mean <= 100.0 else -1, mean,
+                    flat[1, table_row])
+    return n_rows, n_events
 
 
 @njit(cache=True)
-def _false_source(T, busy, n, need, m, a, cid, stream_hash, sex, age, area, cls, beh_mean,
-                  beh_min_age, beh_max_age, cdf):
-    """Count one false-record stream (behaviour ``a // 16``, sensor ``a % 16``) of a member.
+def _count_false_source(T, means, busy, n_rows, n_events, m, stream, cid, stream_hash, sex, age,
+                        area, cls):
+    """Count one false-record stream of a member (see :func:`count_sources`).
 
     Only while the behaviour itself is a source of theirs; no table: these
     counts are almost always 0, found without ``exp``.
     """
-    b, s = a // 16, a % 16
-    if beh_mean[b, cls] <= 0.0 or age < beh_min_age[b] or age > beh_max_age[b]:
-        return n, need
-    mean = _false_mean(T, b, s, area, sex == 1, age >= 60)
+    behaviour, sensor = false_stream_behaviour(stream), false_stream_sensor(stream)
+    if (means.beh_mean[behaviour, cls] <= 0.0 or age < T.beh_min_age[behaviour]
+            or age > T.beh_max_age[behaviour]):
+        return n_rows, n_events
+    mean = false_mean(T, behaviour, sensor, area, sex == 1, age >= 60)
     if mean <= 0.0:
-        return n, need
-    return _source(busy, n, need, FALSE, m, a, cid, stream_hash, cdf, -1, mean, -1.0)
+        return n_rows, n_events
+    return _count_source(busy, n_rows, n_events, FALSE, m, stream, cid, stream_hash, means.cdf,
+                         -1, mean, -1.0)
 
 
 @njit(cache=True, inline="always")
-def _false_mean(T, b, s, area, female, elderly):
-    """Expected false records of behaviour ``b`` by sensor ``s`` over the run, for one citizen.
+def _count_source(busy, n_rows, n_events, kind, m, argument, cid, stream_hash, cdf, table_row,
+                  mean, p0):
+    """Count one source (off CDF table ``table_row`` unless it is -1) and write its busy row.
 
-    Cameras' false matches lean on women and the old; the mean multiplier keeps
-    their total. 0 where the sensor makes none there.
-    """
-    rate = T.false_rate[b, s, area]
-    if rate <= 0.0:
-        return 0.0
-    if T.false_camera[s]:
-        rate *= T.false_female if female else 1.0
-        rate *= T.false_elderly if elderly else 1.0
-        rate /= T.false_norm
-    return rate * float(T.days)
-
-
-@njit(cache=True, inline="always")
-def _source(busy, n, need, kind, m, a, cid, stream_hash, cdf, row, mean, p0):
-    """Count one source (off CDF table ``row`` unless it is -1) and write its row.
-
-    Returns the fill level and the events so far, moved on if it has any.
+    The row is kept (the fill level moves on) only if the source has events.
     """
     key = rnd.subject_key(stream_hash, cid)
     u = rnd.uniform_from(key, COUNT_COUNTER)
-    events = COUNT_TABLE if row < 0 else _table_count(cdf[row], u)
+    events = COUNT_TABLE if table_row < 0 else _table_count(cdf[table_row], u)
     if events == COUNT_TABLE:
         events = _poisson_count(key, mean, p0, u)
-    busy[n, 0], busy[n, 1], busy[n, 2], busy[n, 3] = kind, m, a, cid
-    busy[n, 4], busy[n, 6] = events, key
-    return n + (events > 0), need + events
+    row = busy[n_rows]
+    row[B_KIND], row[B_MEMBER], row[B_ARG], row[B_CITIZEN] = kind, m, argument, cid
+    row[B_EVENTS], row[B_KEY] = events, key
+    return n_rows + (events > 0), n_events + events
 
 
 @njit(cache=True)
@@ -385,162 +404,216 @@ def _poisson_count(key, mean, p0, first_u):
 
 
 @njit(cache=True)
-def _generate_events(T, H, n_busy, need, busy, ev_t, ev_d, area, stream_keys, tally):
-    """Draw every source's events over the run; returns the (maybe regrown) arrays and count.
+def generate_events(T, H, n_busy, n_events, busy, ev_t, ev_d, area, stream_keys, tallies):
+    """Draw every busy source's events over the run; return the (maybe regrown) arrays and count.
 
     Each source (a behaviour, a false-record stream, a service, of one member)
-    draws how many events it has over the run (a Poisson count), then a uniform
-    time for each, all keyed by its own stream. Sources never share draws, so
-    changing one rate leaves every other source's events as they were: the
-    same seed gives common random numbers across policies and parameter values
-    (the no-policy baseline, calibration).
+    has ``B_EVENTS`` events (:func:`count_sources`), each at a uniform time
+    drawn from its own stream. Sources never share draws, so changing one rate
+    leaves every other source's events as they were: the same seed gives
+    common random numbers across policies and parameter values (the no-policy
+    baseline, calibration).
 
     Events that cannot change anyone's state are most events; they are counted
-    here at once, inline, and never enter the replay: acts of a behaviour the
-    policy ignores, attempts at a service it neither bans nor rewards, acts
-    whose chance of happening reads no state and that no sensor sees (or that
-    do not happen), and, in a household where nobody's state changes, attempts
-    allowed now (docs/architecture.md, "Acts that change nothing are settled while
-    drawing").
+    here at once in the day ``tallies`` and never enter the replay: acts of a
+    behaviour the policy ignores, attempts at a service it neither bans nor
+    rewards, acts whose chance of happening reads no state and that no sensor
+    sees (or that do not happen), and, in a household where nobody's state
+    changes, attempts allowed now (docs/architecture.md, "Acts that change
+    nothing are settled while drawing"). Three passes:
 
-    ``busy`` lists the sources with events and ``need`` counts their events
-    (see :func:`_count_sources`); ``stream_keys`` are the chunk's stream keys.
-    Counted events go to the day tallies ``tally`` (see :func:`_tally`).
+    1. acts and false records (:func:`_draw_acts_and_records`): they decide
+       whose state may change;
+    2. service attempts (:func:`_draw_attempts`): counted where the outcome is
+       the same all run long, else listed;
+    3. if only unseen acts were listed and nothing is scheduled
+       (:func:`_count_unseen_acts`): nobody's experience changes, so each act's
+       chance is what it is at the start, and they are counted instead.
     """
-    if need == 0:
+    if n_events == 0:
         return ev_t, ev_d, 0
-    days = float(T.days)
-    svc_free, beh_inert, detect, sensors = T.svc_free, T.beh_inert, T.beh_detect, T.beh_sensor
-    reserve_log(H, 4 * need)  # room for every entry, should the tallies be full
-    log_key, log_amt, cnt, codes, cit = H.log_key, H.log_amt, H.cnt, H.codes, H.cit
-    lay = T.layout
-    t_start, t_share, t_pieces = T.time_start, T.time_share, T.time_pieces
-    n_beh = beh_inert.shape[0]
-    first = H.first
-    offsets = T.group_offsets
+    reserve_log(H, 4 * n_events)  # room for every entry, should the tallies be full
     # without lists entered on conditions, an event that changes nothing needs no
     # replay (with them, the replay re-checks those conditions after every act)
     settle_early = not T.has_condition_lists and not T.replay_all
-    changing = 0  # members with a replayed act or record: their state may change
+    logged = H.fill[FILL_LOG]
+    ev_t, ev_d, n_listed, changing, unseen, logged = _draw_acts_and_records(
+        T, H, n_busy, busy, ev_t, ev_d, area, stream_keys, tallies, settle_early, logged)
+    steady = H.fill[FILL_HEAP] == 0 and not T.replay_all  # nothing scheduled
+    ev_t, ev_d, n_listed, logged = _draw_attempts(T, H, n_busy, busy, ev_t, ev_d, n_listed,
+                                                  changing, steady, tallies, logged)
+    if 0 < n_listed == unseen and H.fill[FILL_HEAP] == 0:
+        logged = _count_unseen_acts(T, H, ev_t, ev_d, n_listed, area, stream_keys, tallies,
+                                    logged)
+        n_listed = 0
+    H.fill[FILL_LOG] = logged
+    return ev_t, ev_d, n_listed
+
+
+@njit(cache=True, inline="always")
+def _draw_acts_and_records(T, H, n_busy, busy, ev_t, ev_d, area, stream_keys, tallies,
+                           settle_early, logged):
+    """Pass 1 of :func:`generate_events`: every act and false record of the household.
+
+    Returns the event arrays, how many events are listed, ``changing`` (a bit
+    per member whose state may change), how many listed acts nobody sees, and
+    the log's fill level.
+    """
+    days = float(T.days)
+    lay = T.layout
+    log_keys, log_amounts, codes, cit = H.log_key, H.log_amount, H.codes, H.cit
+    offsets = T.group_offsets
+    changing = 0
     unseen = 0  # replayed acts nobody sees, kept only for the experience they read
-    i = cnt[LOG]
-    n = 0
-    for j in range(n_busy):  # acts and records first: they decide which attempts only count
-        kind, m, a, cid, events = busy[j, 0], busy[j, 1], busy[j, 2], busy[j, 3], busy[j, 4]
+    n_listed = 0
+    for j in range(n_busy):
+        kind, m, argument = busy[j, B_KIND], busy[j, B_MEMBER], busy[j, B_ARG]
         if kind == ATTEMPT:
             continue
-        key = np.uint64(busy[j, 6])
+        events = busy[j, B_EVENTS]
+        key = np.uint64(busy[j, B_KEY])
         code = codes[m]
         cells = group_cells(offsets, code)
-        if kind == FALSE and beh_inert[a // 16]:
-            b, sensor = a // 16, a % 16
-            keys = (lay.records_by_behaviour + b, lay.records_by_sensor + sensor,
-                    lay.wrongful_by_sensor + sensor, lay.wrongful_by_behaviour + b)
-            for c in range(events):
-                day = int(days * rnd.uniform_from(key, c))
-                for col in keys:
-                    i = _tally(tally, day, col, code, cells, log_key, log_amt, i)
-            cit[first + m, CIT_RECORDS] += events
-            cit[first + m, CIT_WRONGFUL] += events
-            continue
-        if kind == FALSE:  # false records: a constant rate
-            for c in range(events):
-                ev_t, ev_d = _room(ev_t, ev_d, n)
-                _put(ev_t, ev_d, n, days * rnd.uniform_from(key, c), FALSE, m, a, c)
-                n += 1
+        row = H.first + m
+        if kind == FALSE:
+            behaviour = false_stream_behaviour(argument)
+            if T.beh_inert[behaviour]:  # no rule reads it: each record is only counted
+                sensor = false_stream_sensor(argument)
+                columns = (lay.records_by_behaviour + behaviour, lay.records_by_sensor + sensor,
+                           lay.wrongful_by_sensor + sensor, lay.wrongful_by_behaviour + behaviour)
+                for draw in range(events):
+                    day = int(days * rnd.uniform_from(key, draw))
+                    for column in columns:
+                        logged = tally(tallies, day, column, code, cells, log_keys, log_amounts,
+                                       logged)
+                cit[row, CIT_RECORDS] += events
+                cit[row, CIT_WRONGFUL_RECORDS] += events
+                continue
+            for draw in range(events):  # false records: a constant rate
+                ev_t, ev_d = _room(ev_t, ev_d, n_listed)
+                _put(ev_t, ev_d, n_listed, days * rnd.uniform_from(key, draw), FALSE, m,
+                     argument, draw)
+                n_listed += 1
             changing |= 1 << m
             continue
-        where = area[first + m]
+        behaviour = argument
+        where = area[row]
         recorded = 0
-        dated = t_pieces[a] > 1
-        detect_key = rnd.subject_key(stream_keys[rnd.DETECT + a], cid)
-        accept_key = rnd.subject_key(stream_keys[rnd.ACT_ACCEPT + a], cid)
-        n_sensors = _sensor_count(sensors[a])
-        inert = beh_inert[a]
-        for c in range(events):
-            u = rnd.uniform_from(key, c)
-            time = event_time(t_start, t_share, t_pieces, a, u, days) if dated else days * u
+        dated = T.time_pieces[behaviour] > 1
+        cid = busy[j, B_CITIZEN]
+        detect_key = rnd.subject_key(stream_keys[rnd.DETECT + behaviour], cid)
+        accept_key = rnd.subject_key(stream_keys[rnd.ACT_ACCEPT + behaviour], cid)
+        sensors = T.beh_sensor[behaviour]
+        n_sensors = sensor_count(sensors)
+        inert = T.beh_inert[behaviour]
+        for draw in range(events):
+            u = rnd.uniform_from(key, draw)
+            time = (event_time(T.time_start, T.time_share, T.time_pieces, behaviour, u, days)
+                    if dated else days * u)
             day = int(time)
-            seen_by = first_sensor(detect_key, c, sensors[a], detect[a, :, where], n_sensors)
-            if inert:
+            seen_by = first_sensor(detect_key, draw, sensors, T.beh_detect[behaviour, :, where],
+                                   n_sensors)
+            if inert:  # no rule, list, shaming or cost: act and record are only counted
                 recorded += seen_by >= 0
-                i = _tally_act(tally, day, lay, a, seen_by, code, cells, log_key, log_amt, i)
+                logged = tally_act(tallies, day, lay, behaviour, seen_by, code, cells, log_keys,
+                                   log_amounts, logged)
                 continue
-            if settle_early and _chance_reads_no_state(T, a, day):
-                if not act_happens(T, a, day, where, 0.0, accept_key, c):
+            if settle_early and chance_reads_no_state(T, behaviour, day):
+                if not act_happens(T, behaviour, day, where, 0.0, accept_key, draw):
                     continue
-                if seen_by < 0:
-                    i = _tally(tally, day, lay.acts + a, code, cells, log_key, log_amt, i)
-                    cit[first + m, CIT_ACTS] += 1
+                if seen_by < 0:  # it happens and nobody sees it: only counted
+                    logged = tally(tallies, day, lay.acts + behaviour, code, cells, log_keys,
+                                   log_amounts, logged)
+                    cit[row, CIT_ACTS] += 1
                     continue
             if settle_early and seen_by < 0:
                 unseen += 1  # its chance reads experience; it changes nothing
             else:
                 changing |= 1 << m
-            ev_t, ev_d = _room(ev_t, ev_d, n)
-            _put(ev_t, ev_d, n, time, ACT, m, a, c)
-            n += 1
+            ev_t, ev_d = _room(ev_t, ev_d, n_listed)
+            _put(ev_t, ev_d, n_listed, time, ACT, m, behaviour, draw)
+            n_listed += 1
         if inert:
-            cit[first + m, CIT_ACTS] += events
-            cit[first + m, CIT_RECORDS] += recorded
-    # An attempt allowed now (no sanction, no reward) by a member whose state never
-    # changes is allowed all run long: it is counted, not replayed.
-    steady = cnt[HEAP] == 0 and not T.replay_all  # nothing scheduled
-    for j in range(n_busy):
-        kind, m, a, events = busy[j, 0], busy[j, 1], busy[j, 2], busy[j, 4]
-        if kind != ATTEMPT:
-            continue
-        key = np.uint64(busy[j, 6])
-        dated = t_pieces[n_beh + a] > 1
-        # two loops, not one with the choice inside: merged, they measured 3% slower
-        if svc_free[a] or (steady and _steady_outcome(T, changing, m, a)
-                           and plainly_allowed(T, H, m, a)):
-            code = codes[m]
-            cells = group_cells(offsets, code)
-            column = lay.attempts + a
-            for c in range(events):
-                u = rnd.uniform_from(key, c)
-                time = event_time(t_start, t_share, t_pieces, n_beh + a, u, days) if dated else (
-                    days * u)
-                i = _tally(tally, int(time), column, code, cells, log_key, log_amt, i)
-            continue
-        for c in range(events):
-            u = rnd.uniform_from(key, c)
-            ev_t, ev_d = _room(ev_t, ev_d, n)
-            time = event_time(t_start, t_share, t_pieces, n_beh + a, u, days) if dated else (
-                days * u)
-            _put(ev_t, ev_d, n, time, ATTEMPT, m, a, c)
-            n += 1
-    if 0 < n == unseen and cnt[HEAP] == 0:
-        # only unseen acts: nothing changes anyone's experience, so each one's chance
-        # is what it is at the start, and it is only counted
-        for e in range(n):
-            m, a, c = ev_d[e, 1], ev_d[e, 2], ev_d[e, 3]
-            day = int(ev_t[e])
-            accept_key = rnd.subject_key(stream_keys[rnd.ACT_ACCEPT + a], H.cids[m])
-            if act_happens(T, a, day, area[first + m], 0.0, accept_key, c):
-                i = _tally(tally, day, lay.acts + a, codes[m], group_cells(offsets, codes[m]),
-                           log_key, log_amt, i)
-                cit[first + m, CIT_ACTS] += 1
-        n = 0
-    cnt[LOG] = i
-    return ev_t, ev_d, n
+            cit[row, CIT_ACTS] += events
+            cit[row, CIT_RECORDS] += recorded
+    return ev_t, ev_d, n_listed, changing, unseen, logged
 
 
 @njit(cache=True, inline="always")
-def _steady_outcome(T, changing, m, v):
-    """Whether member ``m`` meets the same state at every attempt at ``v``.
+def _draw_attempts(T, H, n_busy, busy, ev_t, ev_d, n_listed, changing, steady, tallies, logged):
+    """Pass 2 of :func:`generate_events`: every service attempt of the household.
+
+    An attempt at a service no sanction or reward reads, or (when nothing is
+    scheduled: ``steady``) one allowed now by a member who meets the same state
+    at every attempt, is allowed all run long: it is counted, not listed.
+    """
+    days = float(T.days)
+    n_beh = T.beh_inert.shape[0]
+    log_keys, log_amounts = H.log_key, H.log_amount
+    for j in range(n_busy):
+        kind, m, service, events = (busy[j, B_KIND], busy[j, B_MEMBER], busy[j, B_ARG],
+                                    busy[j, B_EVENTS])
+        if kind != ATTEMPT:
+            continue
+        key = np.uint64(busy[j, B_KEY])
+        piece_row = n_beh + service  # services' dated rates follow the behaviours'
+        dated = T.time_pieces[piece_row] > 1
+        # two loops, not one with the choice inside: merged, they ran slower
+        if T.svc_free[service] or (steady and _steady_outcome(T, changing, m, service)
+                                   and plainly_allowed(T, H, m, service)):
+            code = H.codes[m]
+            cells = group_cells(T.group_offsets, code)
+            column = T.layout.attempts + service
+            for draw in range(events):
+                u = rnd.uniform_from(key, draw)
+                time = (event_time(T.time_start, T.time_share, T.time_pieces, piece_row, u, days)
+                        if dated else days * u)
+                logged = tally(tallies, int(time), column, code, cells, log_keys, log_amounts,
+                               logged)
+            continue
+        for draw in range(events):
+            u = rnd.uniform_from(key, draw)
+            ev_t, ev_d = _room(ev_t, ev_d, n_listed)
+            time = (event_time(T.time_start, T.time_share, T.time_pieces, piece_row, u, days)
+                    if dated else days * u)
+            _put(ev_t, ev_d, n_listed, time, ATTEMPT, m, service, draw)
+            n_listed += 1
+    return ev_t, ev_d, n_listed, logged
+
+
+@njit(cache=True, inline="always")
+def _count_unseen_acts(T, H, ev_t, ev_d, n_listed, area, stream_keys, tallies, logged):
+    """Pass 3 of :func:`generate_events`: count the listed acts, all unseen, instead of replaying.
+
+    Nothing changes anyone's experience, so each act's chance is what it is at
+    the start of the run.
+    """
+    for e in range(n_listed):
+        m, behaviour, draw = ev_d[e, EV_MEMBER], ev_d[e, EV_ARG], ev_d[e, EV_DRAW]
+        day = int(ev_t[e])
+        accept_key = rnd.subject_key(stream_keys[rnd.ACT_ACCEPT + behaviour], H.cids[m])
+        if act_happens(T, behaviour, day, area[H.first + m], 0.0, accept_key, draw):
+            logged = tally(tallies, day, T.layout.acts + behaviour, H.codes[m],
+                           group_cells(T.group_offsets, H.codes[m]), H.log_key, H.log_amount,
+                           logged)
+            H.cit[H.first + m, CIT_ACTS] += 1
+    return logged
+
+
+@njit(cache=True, inline="always")
+def _steady_outcome(T, changing, m, service):
+    """Whether member ``m`` meets the same state at every attempt at ``service``.
 
     ``changing`` marks the members whose state may change. An attempt reads the
-    member's own state, and every member's where a sanction on ``v`` reaches
-    the household.
+    member's own state, and every member's where a sanction on the service
+    reaches the household.
     """
     if (changing >> m) & 1:
         return False
     if changing == 0:
         return True
-    for s in range(T.san_service.shape[0]):
-        if T.san_service[s] == v and T.san_household[s]:
+    for sanction in range(T.san_service.shape[0]):
+        if T.san_service[sanction] == service and T.san_household[sanction]:
             return False
     return True
 
@@ -551,148 +624,15 @@ def _room(ev_t, ev_d, n):
     if n < ev_t.shape[0]:
         return ev_t, ev_d
     grown_t = np.empty(2 * n)
-    grown_d = np.empty((2 * n, 4), np.int64)
+    grown_d = np.empty((2 * n, EVENT_WIDTH), np.int64)
     grown_t[:n] = ev_t
     grown_d[:n] = ev_d
     return grown_t, grown_d
 
 
 @njit(cache=True, inline="always")
-def _put(ev_t, ev_d, n, time, kind, m, a, c):
-    """Write event ``n`` for the replay: its time, kind, member, argument and counter."""
+def _put(ev_t, ev_d, n, time, kind, m, argument, draw):
+    """Write event ``n`` for the replay: its time, kind, member, argument and draw counter."""
     ev_t[n] = time
-    ev_d[n, 0], ev_d[n, 1], ev_d[n, 2], ev_d[n, 3] = kind, m, a, c
-
-
-@njit(cache=True, inline="always")
-def act_happens(T, b, day, area, level, accept_key, c):
-    """Whether candidate act ``c`` of ``b`` happens at experience ``level``.
-
-    Its chance against its own draw; ``accept_key`` is the act's subject key of
-    stream ``ACT_ACCEPT + b``.
-    """
-    chance = _act_chance(T, b, day, area, level)
-    return chance >= 1.0 or rnd.uniform_from(accept_key, c) < chance
-
-
-@njit(cache=True, inline="always")
-def _act_chance(T, b, day, area, level):
-    """The chance that a candidate act of ``b`` on ``day`` happens, at experience ``level``.
-
-    Acts the policy punishes are deterred, more so as experience raises the
-    perceived chance of being seen; acts it rewards are encouraged up to
-    ``max_boost`` (their candidates are drawn at the boosted rate, hence the
-    division).
-    """
-    cost = T.beh_cost[b, day]
-    if cost > 0.0:
-        perceived = min(1.0, T.beh_detect_any[b, area] * (1.0 + T.experience_gain * level))
-        return math.exp(-T.beh_elasticity[b] * T.awareness * perceived * cost)
-    if cost < 0.0:
-        gain = min(T.max_boost, T.beh_elasticity[b] * T.awareness * -cost)
-        return (1.0 + gain) / T.beh_boost[b]
-    return 1.0 / T.beh_boost[b]
-
-
-@njit(cache=True, inline="always")
-def _chance_reads_no_state(T, b, day):
-    """Whether :func:`_act_chance` of ``b`` on ``day`` is the same at any experience.
-
-    Experience only enters a deterred act's chance, and not at all when nobody
-    responds (elasticity or awareness 0: the chance is then exp(0) = 1).
-    """
-    return T.beh_cost[b, day] <= 0.0 or T.beh_elasticity[b] * T.awareness == 0.0
-
-
-@njit(cache=True, inline="always")
-def _tally(tally, day, column, code, cells, log_key, log_amt, i):
-    """Count one event on ``day`` in ``column`` for a member; returns the log's new fill level.
-
-    ``tally`` is a pair: ``(days + 1, capacity)`` entries, row by day, holding
-    the column and the member's :func:`~scorelab.engine._state.group_cells` of
-    each event counted once (most events), and the fill level of each row, then
-    their sum. Appended by day, they need no sort before
-    :func:`~scorelab.engine._state.flush_tally` adds them up. A full row sends
-    the event to the household's log (entry ``i``, with the group ``code``).
-    """
-    entries, fill = tally
-    at = fill[day]
-    if at < entries.shape[1]:
-        entries[day, at] = (column << CELL_BITS) | cells
-        fill[day] = at + 1
-        fill[-1] += 1
-        return i
-    log_key[i] = (day << 40) | (column << 20) | code
-    log_amt[i] = 1
-    return i + 1
-
-
-@njit(cache=True, inline="always")
-def _tally_act(tally, day, lay, b, seen_by, code, cells, log_key, log_amt, i):
-    """Tally a counted act of behaviour ``b`` and, if sensor ``seen_by`` saw it (not -1), a record.
-
-    Act and record go in as one block of three entries, the record's two kept
-    only if seen: no branch on whether it was. Near a full row, one by one.
-    """
-    entries, fill = tally
-    seen = 1 if seen_by >= 0 else 0
-    at = fill[day]
-    if at + 3 <= entries.shape[1]:
-        entries[day, at] = ((lay.acts + b) << CELL_BITS) | cells
-        entries[day, at + 1] = ((lay.records_by_behaviour + b) << CELL_BITS) | cells
-        entries[day, at + 2] = ((lay.records_by_sensor + max(seen_by, 0)) << CELL_BITS) | cells
-        fill[day] = at + 1 + 2 * seen
-        fill[-1] += 1 + 2 * seen
-        return i
-    i = _tally(tally, day, lay.acts + b, code, cells, log_key, log_amt, i)
-    if seen:
-        i = _tally(tally, day, lay.records_by_behaviour + b, code, cells, log_key, log_amt, i)
-        i = _tally(tally, day, lay.records_by_sensor + seen_by, code, cells, log_key, log_amt, i)
-    return i
-
-
-@njit(cache=True, inline="always")
-def _sensor_count(sensors):
-    """How many sensors observe a behaviour (its row of ``T.beh_sensor``, -1 after the last)."""
-    count = 0
-    while count < sensors.shape[0] and sensors[count] >= 0:
-        count += 1
-    return count
-
-
-@njit(cache=True, inline="always")
-def first_sensor(detect_key, c, sensors, chances, n_sensors):
-    """The first sensor (in observation order) that records candidate act ``c``, or -1.
-
-    ``detect_key`` is the act's :func:`~scorelab._random.subject_key` of stream
-    ``DETECT + behaviour``; each sensor draws counter ``c * 16 + slot`` against
-    its chance where the act happens. Every draw is made and the first hit kept
-    without a branch on the draws (they are coin flips, which a branch predicts
-    badly).
-    """
-    seen_by = -1
-    for slot in range(n_sensors - 1, -1, -1):
-        hit = rnd.uniform_from(detect_key, c * 16 + slot) < chances[slot]
-        seen_by = sensors[slot] if hit else seen_by
-    return seen_by
-
-
-@njit(cache=True)
-def _detecting_sensor(T, H, m, b, c, area):
-    """The first sensor (in observation order) that records candidate act ``c``, or -1."""
-    detect_key = rnd.subject_key(rnd.stream_key(T.seed, rnd.DETECT + b), H.cids[m])
-    return first_sensor(detect_key, c, T.beh_sensor[b], T.beh_detect[b, :, area],
-                        _sensor_count(T.beh_sensor[b]))
-
-
-@njit(cache=True)
-def _count_record(T, H, m, b, sensor, wrongful, day):
-    """Count a record by behaviour and sensor (and as wrongful), in groups and per citizen."""
-    lay = T.layout
-    count(H, day, m, lay.records_by_behaviour + b, 1)
-    count(H, day, m, lay.records_by_sensor + sensor, 1)
-    H.cit[H.first + m, CIT_RECORDS] += 1
-    if wrongful:
-        count(H, day, m, lay.wrongful_by_sensor + sensor, 1)
-        count(H, day, m, lay.wrongful_by_behaviour + b, 1)
-        H.cit[H.first + m, CIT_WRONGFUL] += 1
+    row = ev_d[n]
+    row[EV_KIND], row[EV_MEMBER], row[EV_ARG], row[EV_DRAW] = kind, m, argument, draw

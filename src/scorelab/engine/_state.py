@@ -3,27 +3,28 @@
 State lives in small arrays indexed ``[track, member, field]``: track 0 is what
 happened; track 1 replays the same history without wrongful records, so the
 audit can tell exactly who was denied a service *because* of a false match.
-Only track 0 feeds the daily aggregates and the ledger.
+Only track 0 feeds the day matrix and the ledger.
 
-Every move keeps the aggregates in step: a score change moves one unit of the
+Every move keeps the day matrix in step: a score change moves one unit of the
 score histogram (as a difference over days, summed once at the end), a grade
-change moves one unit of the grade counts, and so on. That is what makes the
-cost follow events instead of citizen-days. Changes are appended to a log and
-flushed into the daily matrix sorted by day, which keeps the writes in cache.
+change moves one unit of the grade counts, and so on (``_daily_counts.count``).
+That is what makes the cost follow events instead of citizen-days.
 
 Every function takes the policy tables ``T`` and the household struct ``H``
-(:mod:`scorelab.engine._household`).
+(:mod:`scorelab.engine._household`); ``t`` is a track and ``m`` a member.
 """
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
 from numba import njit
 
 from scorelab import _random as rnd
 from scorelab.engine import _heap
+from scorelab.engine._daily_counts import count
+from scorelab.engine._household import FILL_HEAP, FILL_LEDGER, FILL_SEQUENCE, grow, grow_rows
+from scorelab.engine._tables import LEDGER_COLUMNS
 from scorelab.policy._condition_vm import execute
 
 # state fields
@@ -35,20 +36,17 @@ LIST_VERSION, LIST_CAUSE = 0, 1
 CAUSE_CONDITION = -2
 # scheduled event kinds
 EXPIRY, APPEAL, LIST_END, OVERRIDE_END, COMPLY, DECAY, STIGMA_END = 10, 11, 12, 13, 14, 15, 16
-CELL_BITS = 42  # a tally entry: column above these bits, group_cells below
-# fill levels in ``H.cnt``
-HEAP, SEQ, LEDGER, RECORDS, EFFECTS, LOG = 0, 1, 2, 3, 4, 5
 # ledger kinds
 KIND_RECORD, KIND_EXPIRY, KIND_APPEAL, KIND_DECAY = 0, 1, 2, 3
 # primary event kinds; RECORD is a scripted true record (policy cases)
 ACT, FALSE, ATTEMPT, RECORD = 0, 1, 2, 3
 # outcomes of a service attempt
 ALLOWED, DENIED, DISCOUNTED, WRONGLY_DENIED = 0, 1, 2, 3
-# per-citizen output columns (see _tables.CITIZEN_COLUMNS)
-(CIT_SCORE, CIT_GRADE, CIT_LISTED, CIT_ACTS, CIT_RECORDS, CIT_WRONGFUL, CIT_DENIALS,
- CIT_WRONGFUL_DENIALS, CIT_REWARDS, CIT_SHAMED, CIT_WRONGFUL_SHAMED, CIT_APPEALS, CIT_OVERTURNED,
- CIT_COMPLIED, CIT_CF_SCORE, CIT_CF_GRADE, CIT_UNSEEN, CIT_DENIED_SERVICES) = range(18)
-N_CIT = 18
+# columns of a ledger row, named as ledger.parquet names them
+(L_CITIZEN, L_DAY, L_RULE, L_SENSOR, L_DELTA, L_WRONGFUL, L_KIND, L_RECORD_ID,
+ L_BEHAVIOUR) = (LEDGER_COLUMNS.index(name) for name in (
+    "citizen_id", "day", "rule", "sensor", "delta", "wrongful", "kind", "record_id", "behaviour"))
+LEDGER_WIDTH = len(LEDGER_COLUMNS)
 # compliance fields per member: clock version, clock running, blocked once, citizen id, draws
 C_VERSION, C_RUNNING, C_BLOCKED, C_CITIZEN, C_DRAWS = range(5)
 
@@ -63,152 +61,23 @@ def band(grade_min, score):
 
 
 @njit(cache=True)
-def grow_rows(a, need):
-    """``a`` with at least ``need`` rows, doubling (2-D arrays)."""
-    if need <= a.shape[0]:
-        return a
-    grown = np.empty((max(need, 2 * a.shape[0]), a.shape[1]), a.dtype)
-    grown[: a.shape[0]] = a
-    return grown
-
-
-@njit(cache=True)
-def grow(a, need):
-    """``a`` with at least ``need`` items, doubling (1-D arrays)."""
-    if need <= a.shape[0]:
-        return a
-    grown = np.empty(max(need, 2 * a.shape[0]), a.dtype)
-    grown[: a.shape[0]] = a
-    return grown
-
-
-@njit(cache=True)
-def reserve_log(H, entries):
-    """Make room for ``entries`` more log entries."""
-    need = H.cnt[LOG] + entries
-    if need > H.log_key.shape[0]:
-        H.log_key = grow(H.log_key, need)
-        H.log_amt = grow(H.log_amt, need)
-
-
-@njit(cache=True, inline="always")
-def count(H, day, m, col, amount):
-    """Log ``amount`` for column ``col`` of the daily matrix, for member ``m``'s groups.
-
-    Entries are only appended here (sequential writes); :func:`flush` later adds
-    them to the daily matrix day by day, where the writes stay in cache.
-    """
-    i = H.cnt[LOG]
-    if i == H.log_key.shape[0]:
-        reserve_log(H, 1)
-    H.log_key[i] = (day << 40) | (col << 20) | H.codes[m]
-    H.log_amt[i] = amount
-    H.cnt[LOG] = i + 1
-
-
-@njit(cache=True)
-def flush(H, matrix, touched, offsets, sorted_key, sorted_amt, per_day):
-    """Add logged entries to ``matrix`` (days, columns, groups), sorted by day first.
-
-    A counting sort moves the entries into day order (sequential reads, one
-    write stream per day); they are then added in that order, so each day's
-    slab of the matrix stays in cache, and the seven groups of one entry lie in
-    one row of a column. ``touched`` marks the columns written, so that only
-    those need to travel back from a worker.
-    """
-    n = H.cnt[LOG]
-    log_key, log_amt = H.log_key, H.log_amt
-    per_day[:] = 0
-    for i in range(n):
-        per_day[(log_key[i] >> 40) + 1] += 1
-    for d in range(1, per_day.shape[0]):
-        per_day[d] += per_day[d - 1]
-    for i in range(n):
-        key = log_key[i]
-        d = key >> 40
-        at = per_day[d]
-        sorted_key[at] = key
-        sorted_amt[at] = log_amt[i]
-        per_day[d] = at + 1
-        touched[(key >> 20) & 0xFFFFF] = True
-    for j in range(n):
-        key = sorted_key[j]
-        amount = sorted_amt[j]
-        add_to_groups(matrix[key >> 40, (key >> 20) & 0xFFFFF], offsets, key, amount)
-    H.cnt[LOG] = 0
-
-
-@njit(cache=True)
-def flush_tally(tally, matrix, touched):
-    """Add the day tallies of :func:`~scorelab.engine._events._tally` to ``matrix``, and empty them.
-
-    Each row is one day's events in arrival order, already apart from the other
-    days: added as they lie, a day's slab of the matrix stays in cache.
-    """
-    entries, fill = tally
-    for day in range(entries.shape[0]):
-        slab = matrix[day]
-        for at in range(fill[day]):
-            key = entries[day, at]
-            column = key >> CELL_BITS
-            row = slab[column]
-            row[0] += 1
-            row[key & 127] += 1
-            row[(key >> 7) & 127] += 1
-            row[(key >> 14) & 127] += 1
-            row[(key >> 21) & 127] += 1
-            row[(key >> 28) & 127] += 1
-            row[(key >> 35) & 127] += 1
-            touched[column] = True
-    fill[:] = 0
-
-
-@njit(cache=True, inline="always")
-def add_to_groups(row, offsets, code, amount):
-    """Add ``amount`` to every group of ``row`` that a group code (low 20 bits) belongs to."""
-    row[0] += amount
-    row[offsets[1] + (code & 1)] += amount
-    row[offsets[2] + ((code >> 1) & 7)] += amount
-    row[offsets[3] + ((code >> 4) & 63)] += amount
-    row[offsets[4] + ((code >> 10) & 1)] += amount
-    row[offsets[5] + ((code >> 11) & 15)] += amount
-    row[offsets[6] + ((code >> 15) & 31)] += amount
-
-
-@njit(cache=True, inline="always")
-def group_cells(offsets, code):
-    """The six groups past "all" that a group code belongs to, as cells of a row, 7 bits each.
-
-    Packed once per source, they spare :func:`flush_tally` the unpacking that
-    :func:`add_to_groups` does per entry (a row has at most 125 groups: see
-    :func:`group_code`'s bit widths).
-    """
-    return ((offsets[1] + (code & 1)) | ((offsets[2] + ((code >> 1) & 7)) << 7)
-            | ((offsets[3] + ((code >> 4) & 63)) << 14) | ((offsets[4] + ((code >> 10) & 1)) << 21)
-            | ((offsets[5] + ((code >> 11) & 15)) << 28)
-            | ((offsets[6] + ((code >> 15) & 31)) << 35))
-
-
-@njit(cache=True)
-def group_code(sex, age_band, region, urban, income, occupation):
-    """Pack a citizen's group values into the low 20 bits of a log key."""
-    return sex | (age_band << 1) | (region << 4) | (urban << 10) | (income << 11) | (
-        occupation << 15)
-
-
-@njit(cache=True)
 def schedule(T, H, time, kind, m, a, b, version):
-    """Push a scheduled event unless it falls after the last simulated day."""
+    """Push a scheduled event unless it falls after the last simulated day.
+
+    ``a`` and ``b`` are the event's two arguments, read by ``_kernel._scheduled``
+    (an effect row, a record row, a list, a track); ``version`` the state's
+    version it was made for (a stale one is skipped).
+    """
     if time >= T.days:
         return
-    size = H.cnt[HEAP]
+    size = H.fill[FILL_HEAP]
     if size == H.heap_t.shape[0]:
         H.heap_t = grow(H.heap_t, size + 1)
         H.heap_seq = grow(H.heap_seq, size + 1)
         H.heap_data = grow_rows(H.heap_data, size + 1)
-    H.cnt[HEAP] = _heap.push(H.heap_t, H.heap_seq, H.heap_data, size, H.cnt[SEQ], time, kind, m,
-                             a, b, version)
-    H.cnt[SEQ] += 1
+    H.fill[FILL_HEAP] = _heap.push(H.heap_t, H.heap_seq, H.heap_data, size,
+                                   H.fill[FILL_SEQUENCE], time, kind, m, a, b, version)
+    H.fill[FILL_SEQUENCE] += 1
 
 
 @njit(cache=True)
@@ -222,65 +91,65 @@ def condition_holds(T, H, t, m, cond):
 
 
 @njit(cache=True)
-def denied(T, H, t, m, v):
-    """Whether a sanction on service ``v`` holds for member ``m`` (or kin) in track ``t``."""
-    for s in range(T.san_service.shape[0]):
-        if T.san_service[s] != v:
+def denied(T, H, t, m, service):
+    """Whether a sanction on ``service`` holds for member ``m`` (or kin) in track ``t``."""
+    for sanction in range(T.san_service.shape[0]):
+        if T.san_service[sanction] != service:
             continue
-        if condition_holds(T, H, t, m, T.san_cond[s]):
+        if condition_holds(T, H, t, m, T.san_cond[sanction]):
             return True
-        if T.san_household[s]:
+        if T.san_household[sanction]:
             for other in range(H.size):
-                if other != m and condition_holds(T, H, t, other, T.san_cond[s]):
+                if other != m and condition_holds(T, H, t, other, T.san_cond[sanction]):
                     return True
     return False
 
 
 @njit(cache=True)
-def plainly_allowed(T, H, m, v):
-    """Whether member ``m``'s attempt at ``v`` is allowed now with no sanction or reward.
+def plainly_allowed(T, H, m, service):
+    """Whether member ``m``'s attempt at ``service`` is allowed now with no sanction or reward.
 
     Such an attempt changes no state: it is only counted.
     """
-    if denied(T, H, 0, m, v):
+    if denied(T, H, 0, m, service):
         return False
-    for w in range(T.rew_service.shape[0]):
-        if T.rew_service[w] == v and condition_holds(T, H, 0, m, T.rew_cond[w]):
+    for reward in range(T.rew_service.shape[0]):
+        if T.rew_service[reward] == service and condition_holds(T, H, 0, m, T.rew_cond[reward]):
             return False
     return True
 
 
 @njit(cache=True)
-def ledger_add(H, m, day, rule, sensor, delta, wrongful, kind, record_id, behaviour):
-    """Append one ledger entry (track 0 only) if the citizen is in the ledger sample."""
+def ledger_add(H, m, day, rule, sensor, delta, wrongful, kind, record, behaviour):
+    """Append one ledger row (track 0 only) if the member is in the ledger sample."""
     if not H.sampled[m]:
         return
-    row = H.cnt[LEDGER]
+    row = H.fill[FILL_LEDGER]
     if row == H.ledger.shape[0]:
         H.ledger = grow_rows(H.ledger, row + 1)
-    ledger = H.ledger
-    ledger[row, 0] = H.cids[m]
-    ledger[row, 1] = day
-    ledger[row, 2] = rule
-    ledger[row, 3] = sensor
-    ledger[row, 4] = delta
-    ledger[row, 5] = wrongful
-    ledger[row, 6] = kind
-    ledger[row, 7] = record_id
-    ledger[row, 8] = behaviour
-    H.cnt[LEDGER] = row + 1
+    entry = H.ledger[row]
+    entry[L_CITIZEN] = H.cids[m]
+    entry[L_DAY] = day
+    entry[L_RULE] = rule
+    entry[L_SENSOR] = sensor
+    entry[L_DELTA] = delta
+    entry[L_WRONGFUL] = wrongful
+    entry[L_KIND] = kind
+    entry[L_RECORD_ID] = record
+    entry[L_BEHAVIOUR] = behaviour
+    H.fill[FILL_LEDGER] = row + 1
 
 
 @njit(cache=True)
 def refresh_grade(T, H, t, m, day):
     """Recompute the grade from the score and any override; keep grade counts in step."""
-    st = H.state
-    g = band(T.grade_min, st[t, m, SCORE])
-    if st[t, m, OVR_GRADE] > g:
-        g = st[t, m, OVR_GRADE]
-    old = st[t, m, GRADE]
+    state = H.state
+    g = band(T.grade_min, state[t, m, SCORE])
+    if state[t, m, OVR_GRADE] > g:
+        g = state[t, m, OVR_GRADE]
+    old = state[t, m, GRADE]
     if g != old:
-        st[t, m, GRADE] = g
+        state[t, m, GRADE] = g
         if t == 0:
             count(H, day, m, T.layout.grades + old, -1)
             count(H, day, m, T.layout.grades + g, 1)
@@ -297,15 +166,15 @@ def compliance_wait(T, H, m, rate):
 @njit(cache=True)
 def enter_list(T, H, t, m, lid, day, cause):
     """Put member ``m`` on list ``lid`` (or renew the listing) in track ``t``."""
-    st, lst, comply = H.state, H.listing, H.comply
+    state, listing, comply = H.state, H.listing, H.comply
     bit = 1 << lid
-    newly = (st[t, m, LISTED] & bit) == 0
-    st[t, m, LISTED] |= bit
-    lst[t, m, lid, LIST_VERSION] += 1
-    lst[t, m, lid, LIST_CAUSE] = cause
+    newly = (state[t, m, LISTED] & bit) == 0
+    state[t, m, LISTED] |= bit
+    listing[t, m, lid, LIST_VERSION] += 1
+    listing[t, m, lid, LIST_CAUSE] = cause
     if T.list_duration[lid] > 0:
         schedule(T, H, float(day + T.list_duration[lid]), LIST_END, m, lid, t,
-                 lst[t, m, lid, LIST_VERSION])
+                 listing[t, m, lid, LIST_VERSION])
     if t == 0 and newly:
         count(H, day, m, T.layout.listed + lid, 1)
         count(H, day, m, T.layout.list_entries + lid, 1)
@@ -373,12 +242,12 @@ def check_condition_lists(T, H, t, m, day):
 @njit(cache=True)
 def move_score(T, H, t, m, delta, day):
     """Change the score by ``delta`` within floor and ceiling; return the change applied."""
-    st = H.state
-    old = st[t, m, SCORE]
+    state = H.state
+    old = state[t, m, SCORE]
     new = min(T.ceiling, max(T.floor, old + delta))
     if new == old:
         return 0
-    st[t, m, SCORE] = new
+    state[t, m, SCORE] = new
     if t == 0:
         old_bin = T.score_bin[old - T.floor]
         new_bin = T.score_bin[new - T.floor]
@@ -387,8 +256,8 @@ def move_score(T, H, t, m, delta, day):
             count(H, day, m, T.layout.hist + new_bin, 1)
         count(H, day, m, T.layout.score_sum, new - old)
     refresh_grade(T, H, t, m, day)
-    if T.decay_every > 0 and new != T.start and st[t, m, DECAY_PENDING] == 0:
-        st[t, m, DECAY_PENDING] = 1
+    if T.decay_every > 0 and new != T.start and state[t, m, DECAY_PENDING] == 0:
+        state[t, m, DECAY_PENDING] = 1
         next_step = (day // T.decay_every + 1) * T.decay_every
         schedule(T, H, float(next_step), DECAY, m, t, 0, 0)
     return new - old
@@ -416,13 +285,13 @@ def capped_points(T, H, t, m, rule, points, day):
 @njit(cache=True)
 def impose_grade(T, H, t, m, grade, days_imposed, day, cause):
     """Impose ``grade`` (or worse, if one is imposed already) for ``days_imposed`` days."""
-    st = H.state
-    if st[t, m, OVR_GRADE] < grade:
-        st[t, m, OVR_GRADE] = grade
-    st[t, m, OVR_UNTIL] = max(st[t, m, OVR_UNTIL], day + days_imposed)
-    st[t, m, OVR_VERSION] += 1
-    st[t, m, OVR_CAUSE] = cause
-    schedule(T, H, float(st[t, m, OVR_UNTIL]), OVERRIDE_END, m, t, 0, st[t, m, OVR_VERSION])
+    state = H.state
+    if state[t, m, OVR_GRADE] < grade:
+        state[t, m, OVR_GRADE] = grade
+    state[t, m, OVR_UNTIL] = max(state[t, m, OVR_UNTIL], day + days_imposed)
+    state[t, m, OVR_VERSION] += 1
+    state[t, m, OVR_CAUSE] = cause
+    schedule(T, H, float(state[t, m, OVR_UNTIL]), OVERRIDE_END, m, t, 0, state[t, m, OVR_VERSION])
     refresh_grade(T, H, t, m, day)
 
 

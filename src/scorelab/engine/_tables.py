@@ -10,7 +10,7 @@ the daily counters and of the per-citizen table.
 from __future__ import annotations
 
 import datetime as dt
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit, types
@@ -23,14 +23,6 @@ from scorelab.world._catalogue import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAM
 from scorelab.world._census import AGE_BANDS, Census
 from scorelab.world._scenario import Scenario
 
-N_TRACKS = 2
-"""Track 0 is what happened; track 1 is the same people without wrongful records."""
-
-CITIZEN_COLUMNS = (
-    "score", "grade", "listed_mask", "acts", "records", "wrongful_records", "denials",
-    "wrongful_denials", "rewards_fen", "shamed", "wrongful_shamed", "appeals", "overturned",
-    "complied", "counterfactual_score", "counterfactual_grade", "unseen_acts", "denied_services",
-)
 LEDGER_COLUMNS = (
     "citizen_id", "day", "rule", "sensor", "delta", "wrongful", "kind", "record_id", "behaviour",
 )
@@ -373,15 +365,63 @@ def build_tables(
     policy: Policy, scenario: Scenario, census: Census, occupation_names: tuple[str, ...],
     *, ledger_sample: float = 1.0,
 ) -> tuple[Tables, Groups]:
-    """Compile ``policy`` on ``scenario`` into kernel tables and the group layout."""
+    """Compile ``policy`` on ``scenario`` into kernel tables and the group layout.
+
+    Three parts, merged once: what the world is (:func:`_world_arrays`), what
+    the policy does in it (:func:`_policy_arrays`), and how outputs are laid
+    out (:func:`_output_arrays`).
+    """
     meta = scenario.scenario
-    dates = calendar(meta.start_date, meta.days)
+    world = _world_arrays(scenario, census)
+    groups = make_groups(census, occupation_names)
+    tables = Tables(
+        seed=meta.seed, days=meta.days, **world,
+        **_policy_arrays(policy, scenario, world["beh_rate"].shape[0]),
+        **_output_arrays(policy, groups, ledger_sample),
+    )
+    return tables, groups
+
+
+def _world_arrays(scenario: Scenario, census: Census) -> dict[str, Any]:
+    """Behaviours, sensors, false records, services and people's responses: the world's arrays."""
     timeline = _timeline(scenario)
     beh = _behaviour_arrays(scenario, census)
     beh["beh_rate"] = timeline.mean_per_day[: len(BEHAVIOUR_NAMES)].copy()
     false_rate, false_female, false_elderly, false_norm = _false_rates(scenario, census, beh)
-    grades, lists = policy.grade_names, policy.list_names
+    det = scenario.deterrence
+    return {
+        **beh,
+        "false_rate": false_rate / 1.0,
+        "false_sensors": _false_sensors(false_rate),
+        "false_camera": np.array([s == "camera" for s in SENSOR_NAMES], np.bool_),
+        "false_female": false_female, "false_elderly": false_elderly, "false_norm": false_norm,
+        "time_start": timeline.start, "time_share": timeline.share,
+        "time_pieces": timeline.pieces,
+        "svc_rate": timeline.mean_per_day[len(BEHAVIOUR_NAMES):].copy(),
+        "svc_min_age": np.array([getattr(_svc(scenario, v), "min_age", 0)
+                                 for v in SERVICE_NAMES]),
+        "svc_max_age": np.array([getattr(_svc(scenario, v), "max_age", 0)
+                                 for v in SERVICE_NAMES]),
+        "svc_head_only": np.array([bool(getattr(_svc(scenario, v), "household_head_only", False))
+                                   for v in SERVICE_NAMES]),
+        "awareness": det.awareness, "experience_gain": det.experience_gain,
+        "half_life": det.experience_half_life_days, "witness_experience": det.witness_experience,
+        "sanction_experience": det.sanction_experience, "max_boost": det.positive_max_boost,
+        "stigma_days": scenario.shaming.stigma_days,
+        "compliance_rate": scenario.compliance.rate_per_year / 365.0,
+        "blocked_multiplier": scenario.compliance.blocked_multiplier,
+        "appeal_share": np.array([scenario.appeals.share_true, scenario.appeals.share_wrongful]),
+        "appeal_overturn": np.array([scenario.appeals.overturn_true,
+                                     scenario.appeals.overturn_wrongful]),
+        "appeal_delay": scenario.appeals.delay_days,
+    }
 
+
+def _policy_arrays(policy: Policy, scenario: Scenario, n_behaviours: int) -> dict[str, Any]:
+    """Score, grades, rules, lists, sanctions, rewards and shaming, and what they deter."""
+    meta = scenario.scenario
+    dates = calendar(meta.start_date, meta.days)
+    grades, lists = policy.grade_names, policy.list_names
     conditions: list[np.ndarray] = []
 
     def condition(text: str | None) -> int:
@@ -398,109 +438,99 @@ def build_tables(
             value = rule.points.on(date)
             rule_in_force[r, d] = value is not None
             rule_points[r, d] = 0 if value is None else int(value)
+    cost, rewarded, used = _deterrence(policy, scenario, rule_points, rule_in_force, n_behaviours)
+    sanctions, rewards, list_specs = policy.sanctions, policy.rewards, policy.lists.values()
+    gated = {s.service for s in sanctions} | {r.service for r in rewards}
+    arrays = {
+        "beh_boost": np.where(rewarded, 1.0 + scenario.deterrence.positive_max_boost, 1.0),
+        "beh_cost": cost,
+        "beh_inert": ~used & (cost == 0).all(axis=1),
+        "svc_free": np.array([v not in gated for v in SERVICE_NAMES], np.bool_),
+        "start": policy.score.start, "floor": policy.score.floor,
+        "ceiling": policy.score.ceiling,
+        "decay_points": policy.score.decay.points if policy.score.decay else 0,
+        "decay_every": policy.score.decay.every_days if policy.score.decay else 0,
+        "grade_min": np.array([g.min for g in policy.grades], np.int64),
+        "rule_beh": np.array([BEHAVIOUR_NAMES.index(r.behaviour) for r in policy.rules],
+                             np.int64),
+        "rule_sensor_mask": np.array([_bit(SENSOR_NAMES, r.sensors) for r in policy.rules],
+                                     np.int64),
+        "rule_points": rule_points, "rule_in_force": rule_in_force,
+        "rule_expiry": np.array([r.expiry_days or 0 for r in policy.rules], np.int64),
+        "rule_cap_max": np.array([r.cap.max_points if r.cap else 0 for r in policy.rules],
+                                 np.int64),
+        "rule_cap_period": np.array([r.cap.period_days if r.cap else 1 for r in policy.rules],
+                                    np.int64),
+        "rule_sets_grade": np.array([grades.index(r.sets_grade) if r.sets_grade else -1
+                                     for r in policy.rules], np.int64),
+        "rule_grade_days": np.array([r.grade_days or 0 for r in policy.rules], np.int64),
+        "list_beh_mask": np.array([_bit(BEHAVIOUR_NAMES, s.entry_behaviours)
+                                   for s in list_specs], np.int64),
+        "list_sensor_mask": np.array([_bit(SENSOR_NAMES, s.entry_sensors) for s in list_specs],
+                                     np.int64),
+        "list_cond": np.array([condition(s.entry_when) for s in list_specs], np.int64),
+        "has_condition_lists": any(s.entry_when is not None for s in list_specs),
+        "list_duration": np.array([s.duration_days or 0 for s in list_specs], np.int64),
+        "list_compliance": np.array([s.removed_on_compliance for s in list_specs], np.bool_),
+        "list_removal_delay": np.array([s.removal_delay_days for s in list_specs], np.int64),
+        "san_service": np.array([SERVICE_NAMES.index(s.service) for s in sanctions], np.int64),
+        "san_cond": np.array([condition(s.when) for s in sanctions], np.int64),
+        "san_household": np.array([s.household for s in sanctions], np.bool_),
+        "rew_service": np.array([SERVICE_NAMES.index(r.service) for r in rewards], np.int64),
+        "rew_cond": np.array([condition(r.when) for r in rewards], np.int64),
+        "rew_value_fen": np.array([round((r.value_yuan or 0) * 100) for r in rewards], np.int64),
+        "shame_beh_mask": (_bit(BEHAVIOUR_NAMES, policy.shaming.behaviours)
+                           if policy.shaming else 0),
+        "shame_sensor_mask": _bit(SENSOR_NAMES, policy.shaming.sensors) if policy.shaming else 0,
+    }
+    code, starts, lengths = _concat(conditions)  # after every condition() above
+    return {**arrays, "cond_code": code, "cond_start": starts, "cond_len": lengths}
 
+
+def _deterrence(
+    policy: Policy, scenario: Scenario, rule_points: np.ndarray, rule_in_force: np.ndarray,
+    n_behaviours: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per behaviour: its deterrent cost per day, whether a rule rewards it, whether any reads it.
+
+    A recorded act costs the points it loses, scaled, plus a fixed cost for an
+    imposed grade, a listing and shaming (``scenario.deterrence``); a negative
+    cost is a reward.
+    """
     det = scenario.deterrence
-    b_count = len(BEHAVIOUR_NAMES)
-    cost = np.zeros((b_count, meta.days))
-    positive = np.zeros(b_count, np.bool_)
+    cost = np.zeros((n_behaviours, scenario.scenario.days))
+    rewarded = np.zeros(n_behaviours, np.bool_)
+    used = np.zeros(n_behaviours, np.bool_)
     for r, rule in enumerate(policy.rules):
         b = BEHAVIOUR_NAMES.index(rule.behaviour)
         cost[b] -= np.where(rule_in_force[r], rule_points[r], 0) / det.cost_scale_points
         if rule.sets_grade is not None:
             cost[b] += det.grade_cost
-        positive[b] |= bool((rule_points[r] > 0).any())
+        rewarded[b] |= bool((rule_points[r] > 0).any())
+        used[b] = True
     for spec in policy.lists.values():
         for name in spec.entry_behaviours:
             cost[BEHAVIOUR_NAMES.index(name)] += det.list_cost
+            used[BEHAVIOUR_NAMES.index(name)] = True
     if policy.shaming is not None:
         for name in policy.shaming.behaviours:
             cost[BEHAVIOUR_NAMES.index(name)] += det.shaming_cost
+            used[BEHAVIOUR_NAMES.index(name)] = True
+    return cost, rewarded, used
 
-    sanctions, rewards = policy.sanctions, policy.rewards
-    used = np.zeros(b_count, np.bool_)
-    for rule in policy.rules:
-        used[BEHAVIOUR_NAMES.index(rule.behaviour)] = True
-    for spec in policy.lists.values():
-        for name in spec.entry_behaviours:
-            used[BEHAVIOUR_NAMES.index(name)] = True
-    if policy.shaming is not None:
-        for name in policy.shaming.behaviours:
-            used[BEHAVIOUR_NAMES.index(name)] = True
-    gated = {s.service for s in sanctions} | {r.service for r in rewards}
-    tables = Tables(
-        seed=meta.seed, days=meta.days,
-        beh_boost=np.where(positive, 1.0 + det.positive_max_boost, 1.0),
-        beh_cost=cost,
-        beh_inert=~used & (cost == 0).all(axis=1),
-        svc_free=np.array([v not in gated for v in SERVICE_NAMES], np.bool_),
-        false_rate=false_rate / 1.0,
-        false_sensors=_false_sensors(false_rate),
-        false_camera=np.array([s == "camera" for s in SENSOR_NAMES], np.bool_),
-        false_female=false_female, false_elderly=false_elderly, false_norm=false_norm,
-        svc_rate=timeline.mean_per_day[len(BEHAVIOUR_NAMES):].copy(),
-        time_start=timeline.start, time_share=timeline.share, time_pieces=timeline.pieces,
-        svc_min_age=np.array([getattr(_svc(scenario, v), "min_age", 0) for v in SERVICE_NAMES]),
-        svc_max_age=np.array([getattr(_svc(scenario, v), "max_age", 0) for v in SERVICE_NAMES]),
-        svc_head_only=np.array([bool(getattr(_svc(scenario, v), "household_head_only", False))
-                                for v in SERVICE_NAMES]),
-        awareness=det.awareness, experience_gain=det.experience_gain,
-        half_life=det.experience_half_life_days, witness_experience=det.witness_experience,
-        sanction_experience=det.sanction_experience, max_boost=det.positive_max_boost,
-        stigma_days=scenario.shaming.stigma_days,
-        compliance_rate=scenario.compliance.rate_per_year / 365.0,
-        blocked_multiplier=scenario.compliance.blocked_multiplier,
-        appeal_share=np.array([scenario.appeals.share_true, scenario.appeals.share_wrongful]),
-        appeal_overturn=np.array([scenario.appeals.overturn_true,
-                                  scenario.appeals.overturn_wrongful]),
-        appeal_delay=scenario.appeals.delay_days,
-        start=policy.score.start, floor=policy.score.floor, ceiling=policy.score.ceiling,
-        decay_points=policy.score.decay.points if policy.score.decay else 0,
-        decay_every=policy.score.decay.every_days if policy.score.decay else 0,
-        grade_min=np.array([g.min for g in policy.grades], np.int64),
-        rule_beh=np.array([BEHAVIOUR_NAMES.index(r.behaviour) for r in policy.rules], np.int64),
-        rule_sensor_mask=np.array([_bit(SENSOR_NAMES, r.sensors) for r in policy.rules], np.int64),
-        rule_points=rule_points, rule_in_force=rule_in_force,
-        rule_expiry=np.array([r.expiry_days or 0 for r in policy.rules], np.int64),
-        rule_cap_max=np.array([r.cap.max_points if r.cap else 0 for r in policy.rules], np.int64),
-        rule_cap_period=np.array([r.cap.period_days if r.cap else 1 for r in policy.rules],
-                                 np.int64),
-        rule_sets_grade=np.array([grades.index(r.sets_grade) if r.sets_grade else -1
-                                  for r in policy.rules], np.int64),
-        rule_grade_days=np.array([r.grade_days or 0 for r in policy.rules], np.int64),
-        list_beh_mask=np.array([_bit(BEHAVIOUR_NAMES, s.entry_behaviours)
-                                for s in policy.lists.values()], np.int64),
-        list_sensor_mask=np.array([_bit(SENSOR_NAMES, s.entry_sensors)
-                                   for s in policy.lists.values()], np.int64),
-        list_cond=np.array([condition(s.entry_when) for s in policy.lists.values()], np.int64),
-        has_condition_lists=any(s.entry_when is not None for s in policy.lists.values()),
-        list_duration=np.array([s.duration_days or 0 for s in policy.lists.values()], np.int64),
-        list_compliance=np.array([s.removed_on_compliance for s in policy.lists.values()],
-                                 np.bool_),
-        list_removal_delay=np.array([s.removal_delay_days for s in policy.lists.values()],
-                                    np.int64),
-        san_service=np.array([SERVICE_NAMES.index(s.service) for s in sanctions], np.int64),
-        san_cond=np.array([condition(s.when) for s in sanctions], np.int64),
-        san_household=np.array([s.household for s in sanctions], np.bool_),
-        rew_service=np.array([SERVICE_NAMES.index(r.service) for r in rewards], np.int64),
-        rew_cond=np.array([condition(r.when) for r in rewards], np.int64),
-        rew_value_fen=np.array([round((r.value_yuan or 0) * 100) for r in rewards], np.int64),
-        shame_beh_mask=_bit(BEHAVIOUR_NAMES, policy.shaming.behaviours) if policy.shaming else 0,
-        shame_sensor_mask=_bit(SENSOR_NAMES, policy.shaming.sensors) if policy.shaming else 0,
-        cond_code=_concat(conditions)[0], cond_start=_concat(conditions)[1],
-        cond_len=_concat(conditions)[2],
-        group_offsets=np.zeros(7, np.int64), n_groups=0,
-        age_edges=np.array([lo for lo, _ in AGE_BANDS[1:]], np.int64),
-        score_bin=score_bins(policy.score.floor, policy.score.ceiling, policy.score.start)[0],
-        hist_bins=0, layout=make_layout(0, 0, 0), ledger_sample=float(ledger_sample),
-        **beh,
-    )
-    groups = make_groups(census, occupation_names)
-    hist_bins = int(tables.score_bin.max()) + 1
-    tables = tables._replace(
-        group_offsets=groups.offsets, n_groups=groups.count, hist_bins=hist_bins,
-        layout=make_layout(len(lists), len(grades), hist_bins),
-    )
-    return tables, groups
+
+def _output_arrays(policy: Policy, groups: Groups, ledger_sample: float) -> dict[str, Any]:
+    """The group axis, the score histogram's bins and the day matrix's column layout."""
+    score = policy.score
+    score_bin = score_bins(score.floor, score.ceiling, score.start)[0]
+    hist_bins = int(score_bin.max()) + 1
+    return {
+        "group_offsets": groups.offsets, "n_groups": groups.count,
+        "age_edges": np.array([lo for lo, _ in AGE_BANDS[1:]], np.int64),
+        "score_bin": score_bin, "hist_bins": hist_bins,
+        "layout": make_layout(len(policy.list_names), len(policy.grade_names), hist_bins),
+        "ledger_sample": float(ledger_sample),
+    }
 
 
 def _svc(scenario: Scenario, name: str):
@@ -525,8 +555,8 @@ class KernelTables(structref.StructRefProxy):
     """:class:`Tables` as one numba struct, passed to kernel functions by reference.
 
     A namedtuple of ~70 arrays is passed by value, and every call between
-    non-inlined kernel functions then adjusts ~70 reference counts atomically;
-    measured, that was two thirds of the run time. A struct costs one.
+    non-inlined kernel functions would then adjust ~70 reference counts
+    atomically; a struct costs one (docs/performance.md).
     """
 
 
@@ -537,8 +567,8 @@ structref.define_proxy(KernelTables, _KernelTablesType, list(Tables._fields))
 def _pack(*values):
     """The struct, built by a cached function.
 
-    The proxy's own constructor is compiled afresh in every process: 2.7 s per
-    worker, measured.
+    The proxy's own constructor is compiled afresh in every process, for every
+    worker (docs/performance.md has the cost).
     """
     return KernelTables(*values)
 

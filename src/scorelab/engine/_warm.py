@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from scorelab.engine._household import pack_household
-from scorelab.engine._kernel import new_household, run_chunk
+from scorelab.engine._kernel import clear_household, new_household, run_chunk
 from scorelab.engine._tables import _pack, build_tables, to_kernel
 from scorelab.world._population import _generate, generate, in_sample
 
@@ -92,8 +92,7 @@ def warm_up() -> float:
     people = generate(world.scenario.seed, 0, WARM_UP_CITIZENS, WARM_UP_CITIZENS, population)
     in_sample(world.scenario.seed, people.citizen_id, 0.5)
     household = new_household(tables, WARM_UP_CITIZENS)
-    household.cnt[:] = 0  # the accessors a worker uses on its scratch
-    household.cit[:0] = 0
+    clear_household(household, 0)  # the accessors a worker uses on its scratch
     matrix = np.zeros((tables.days + 1, tables.layout.width, tables.n_groups), np.int64)
     run_chunk(to_kernel(tables), household, matrix, people.citizen_id, people.household_id,
               people.sex, people.age, people.region, people.urban, people.income_decile,

@@ -13,27 +13,8 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 
-from scorelab.engine._state import (
-    CIT_ACTS,
-    CIT_APPEALS,
-    CIT_CF_GRADE,
-    CIT_CF_SCORE,
-    CIT_COMPLIED,
-    CIT_DENIALS,
-    CIT_DENIED_SERVICES,
-    CIT_GRADE,
-    CIT_LISTED,
-    CIT_OVERTURNED,
-    CIT_RECORDS,
-    CIT_REWARDS,
-    CIT_SCORE,
-    CIT_SHAMED,
-    CIT_UNSEEN,
-    CIT_WRONGFUL,
-    CIT_WRONGFUL_DENIALS,
-    CIT_WRONGFUL_SHAMED,
-)
-from scorelab.engine._tables import LEDGER_KINDS, Groups, Layout
+from scorelab.engine._citizen_counters import CITIZEN_COUNTERS
+from scorelab.engine._tables import LEDGER_COLUMNS, LEDGER_KINDS, Groups, Layout
 from scorelab.runner._columns import UsedColumns
 from scorelab.world import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES, Citizens, age_band_of
 
@@ -154,7 +135,7 @@ def citizens_table(
     people: Citizens, cit: np.ndarray, *, region_names: tuple[str, ...],
     occupation_names: tuple[str, ...], grades: tuple[str, ...], lists: tuple[str, ...],
 ) -> pa.Table:
-    """One row per citizen: who they are and where the run left them."""
+    """One row per citizen: who they are, then their counters (``CITIZEN_COUNTERS``, in order)."""
     grade_names = pa.array(grades)
     columns: dict[str, object] = {
         "citizen_id": people.citizen_id,
@@ -169,26 +150,24 @@ def citizens_table(
         "income_decile": (people.income_decile + 1).astype(np.int8),
         "occupation": pa.DictionaryArray.from_arrays(people.occupation.astype(np.int8),
                                                      list(occupation_names)),
-        "score": cit[:, CIT_SCORE],
-        "grade": pa.DictionaryArray.from_arrays(cit[:, CIT_GRADE].astype(np.int8), grade_names),
     }
-    columns["listed"] = cit[:, CIT_LISTED] != 0  # on any list at the end
-    for i, name in enumerate(lists):
-        columns[f"listed_{name}"] = ((cit[:, CIT_LISTED] >> i) & 1).astype(bool)
-    counters = {
-        "acts": CIT_ACTS, "unseen_acts": CIT_UNSEEN, "records": CIT_RECORDS,
-        "wrongful_records": CIT_WRONGFUL, "denials": CIT_DENIALS,
-        "wrongful_denials": CIT_WRONGFUL_DENIALS, "shamed": CIT_SHAMED,
-        "wrongful_shamed": CIT_WRONGFUL_SHAMED, "appeals": CIT_APPEALS,
-        "appeals_won": CIT_OVERTURNED, "complied": CIT_COMPLIED,
-    }
-    for name, col in counters.items():
-        columns[name] = cit[:, col].astype(np.int32)
-    columns["denied_services"] = _service_lists(cit[:, CIT_DENIED_SERVICES])
-    columns["rewards_yuan"] = cit[:, CIT_REWARDS] / 100.0
-    columns["counterfactual_score"] = cit[:, CIT_CF_SCORE]
-    columns["counterfactual_grade"] = pa.DictionaryArray.from_arrays(
-        cit[:, CIT_CF_GRADE].astype(np.int8), grade_names)
+    for index, counter in enumerate(CITIZEN_COUNTERS):
+        values = cit[:, index]
+        if counter.written == "as is":
+            columns[counter.name] = values
+        elif counter.written == "int32":
+            columns[counter.name] = values.astype(np.int32)
+        elif counter.written == "grade":
+            columns[counter.name] = pa.DictionaryArray.from_arrays(values.astype(np.int8),
+                                                                   grade_names)
+        elif counter.written == "lists":
+            columns["listed"] = values != 0  # on any list at the end
+            for i, name in enumerate(lists):
+                columns[f"listed_{name}"] = ((values >> i) & 1).astype(bool)
+        elif counter.written == "services":
+            columns[counter.name] = _service_lists(values)
+        else:  # "yuan": counted in fen
+            columns["rewards_yuan"] = values / 100.0
     return pa.table(columns)
 
 
@@ -213,16 +192,19 @@ def ledger_table(ledger: np.ndarray, *, start: dt.date, rules: tuple[str, ...]) 
         return pa.DictionaryArray.from_arrays(
             np.where(index < 0, len(vocabulary), index).astype(np.int32), list(labels))
 
-    day = ledger[:, 1]
+    def column(name: str) -> np.ndarray:
+        return ledger[:, LEDGER_COLUMNS.index(name)]
+
+    day = column("day")
     return pa.table({
-        "citizen_id": ledger[:, 0],
+        "citizen_id": column("citizen_id"),
         "day": day.astype(np.int32),
         "date": pa.array(np.datetime64(start, "D") + day.astype("timedelta64[D]")),
-        "kind": pa.DictionaryArray.from_arrays(ledger[:, 6].astype(np.int8), list(LEDGER_KINDS)),
-        "rule": names(ledger[:, 2], rules, "decay"),
-        "sensor": names(ledger[:, 3], SENSOR_NAMES, "none"),
-        "behaviour": names(ledger[:, 8], BEHAVIOUR_NAMES, "none"),
-        "delta": ledger[:, 4].astype(np.int32),
-        "wrongful": ledger[:, 5].astype(bool),
-        "record_id": ledger[:, 7],
+        "kind": pa.DictionaryArray.from_arrays(column("kind").astype(np.int8), list(LEDGER_KINDS)),
+        "rule": names(column("rule"), rules, "decay"),
+        "sensor": names(column("sensor"), SENSOR_NAMES, "none"),
+        "behaviour": names(column("behaviour"), BEHAVIOUR_NAMES, "none"),
+        "delta": column("delta").astype(np.int32),
+        "wrongful": column("wrongful").astype(bool),
+        "record_id": column("record_id"),
     })

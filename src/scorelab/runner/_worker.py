@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from scorelab.engine._kernel import new_household, run_chunk
+from scorelab.engine._kernel import clear_household, new_household, run_chunk
 from scorelab.engine._tables import Tables, to_kernel
 from scorelab.runner._columns import UsedColumns, take_columns
 from scorelab.world import PopulationTables, generate, in_sample
@@ -78,8 +78,7 @@ def _household(state: _WorkerState, name: str, tables: Tables, count: int) -> An
     if household is None or household.cit.shape[0] < count:
         household = state.households[name] = new_household(tables, count)
     else:
-        household.cnt[:] = 0
-        household.cit[:count] = 0
+        clear_household(household, count)
     return household
 
 

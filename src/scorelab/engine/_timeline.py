@@ -7,8 +7,8 @@ mean rate (a Poisson count, as for a constant rate) and places each event by
 inverting the cumulative rate: a uniform draw ``u`` falls in the piece that holds
 that share of the run's expected events. Given their number, events of a Poisson
 process are independent with density proportional to the rate, so this is exact.
-A constant rate has one piece and gives ``days * u``, the same bytes as before
-dated rates existed.
+A constant rate has one piece and gives ``days * u``: the kernel skips the
+inversion for it.
 """
 
 from __future__ import annotations

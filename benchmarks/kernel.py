@@ -20,8 +20,7 @@ import time
 import numpy as np
 
 from scorelab._resources import resolve_policy, resolve_scenario
-from scorelab.engine._kernel import new_household, run_chunk
-from scorelab.engine._tables import to_kernel
+from scorelab.engine import new_household, run_chunk, to_kernel
 from scorelab.policy import load_policy
 from scorelab.runner._plan import plan_run
 from scorelab.runner._request import RunRequest

@@ -39,14 +39,19 @@ EXPECTED = {
         "FORECAST_METRICS", "METRICS", "CalibrationResult", "FitRow", "Target", "TargetsError",
         "calibrate", "load_targets",
     },
-    scorelab.engine: {"CITIZEN_COLUMNS", "LEDGER_COLUMNS", "LEDGER_KINDS", "build_tables",
-                      "is_compiled", "warm_up"},
+    scorelab.engine: {
+        "CITIZEN_COLUMNS", "LEDGER_COLUMNS", "LEDGER_KINDS", "compile_tables", "is_compiled",
+        "warm_up",
+        # what the runner drives the kernel with, through this __init__
+        "CITIZEN_COUNTERS", "EngineTables", "Groups", "Layout", "clear_household",
+        "make_layout", "new_household", "run_chunk", "score_bins", "to_kernel",
+    },
     scorelab.world: {
         "BEHAVIOURS", "SENSORS", "SERVICES", "Census", "Citizens", "LoadedScenario", "Scenario",
         "generate", "load_census", "load_scenario",
         # what the policy, runner and calibration packages use, through this __init__
-        "BEHAVIOUR_NAMES", "SENSOR_NAMES", "SERVICE_NAMES", "BLOCK", "PopulationTables",
-        "population_tables", "in_sample", "age_band_of", "FreeParameter",
+        "BEHAVIOUR_NAMES", "SENSOR_NAMES", "SERVICE_NAMES", "BLOCK", "CensusCdfs",
+        "census_cdfs", "in_sample", "age_band_of", "FreeParameter", "AGE_BANDS",
     },
 }
 

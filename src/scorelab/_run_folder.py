@@ -20,7 +20,7 @@ not a policy. Every reader here turns what it cannot use into one
 
 * :func:`read_manifest`: a complete folder's manifest (the runner's check);
   :func:`read_run_manifest`: the same, with every key the audit reads there, typed;
-* :func:`read_run_tables`, :func:`read_frame` and :func:`read_arrow`: Parquet files,
+* :func:`read_run_frames`, :func:`read_frame` and :func:`read_arrow`: Parquet files,
   with the columns asked for. They never read the manifest, so the audit and the
   report also work on a staging folder before ``manifest.json`` exists;
 * :func:`read_run_policy` and :func:`read_run_toml`: the run's policy (valid, as a
@@ -122,7 +122,7 @@ DAILY_COLUMNS = ("day", "date", "dimension", "group", "population", "score_mean"
 
 
 @dataclass(frozen=True)
-class RunTables:
+class RunFrames:
     """The tables of one run folder, as polars frames; ``baseline`` is None without one."""
 
     daily: pl.DataFrame
@@ -130,7 +130,7 @@ class RunTables:
     baseline: pl.DataFrame | None
 
 
-def read_run_tables(folder: Path) -> RunTables:
+def read_run_frames(folder: Path) -> RunFrames:
     """Read ``daily``, ``citizens`` and (when present) ``baseline`` Parquet files of a run.
 
     Raises:
@@ -149,7 +149,7 @@ def read_run_tables(folder: Path) -> RunTables:
                                                 *[c for c in names if c.startswith("listed_")]])
     path = folder / BASELINE_FILE
     baseline = read_frame(path, required=DAILY_COLUMNS) if path.is_file() else None
-    return RunTables(daily, citizens, baseline)
+    return RunFrames(daily, citizens, baseline)
 
 
 def read_frame(path: Path, *, required: Sequence[str] = (),

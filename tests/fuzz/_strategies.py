@@ -24,8 +24,8 @@ import tomli_w
 from hypothesis import strategies as st
 
 from scorelab.policy._schema import Policy
-from scorelab.world._catalogue import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES
 from scorelab.world._scenario import Scenario
+from scorelab.world._vocabulary import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY_FILES = sorted((ROOT / "policies").glob("*.toml"))

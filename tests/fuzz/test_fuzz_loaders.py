@@ -29,11 +29,11 @@ from hypothesis import strategies as st
 
 from scorelab import PolicyError, ScenarioError, ScorelabError
 from scorelab._echo import printable, shorten
-from scorelab.engine._tables import build_tables
+from scorelab.engine._tables import compile_tables
 from scorelab.policy import load_policy
 from scorelab.policy._schema import Policy
 from scorelab.world import load_census, load_scenario
-from scorelab.world._population import build_tables as population_tables
+from scorelab.world._population import census_cdfs
 from scorelab.world._scenario import Scenario
 
 from ._strategies import (
@@ -92,7 +92,7 @@ def assert_located(exc: ScorelabError, path: Path, data: bytes) -> None:
 @cache
 def _census_tables(name: str) -> tuple:
     census = load_census(name)
-    return census, population_tables(census).occupation_names
+    return census, census_cdfs(census).occupation_names
 
 
 @cache
@@ -110,7 +110,7 @@ def _compiles(policy: Policy, scenario: Scenario) -> None:
     meta = scenario.scenario
     short = scenario.model_copy(update={"scenario": meta.model_copy(
         update={"days": min(meta.days, 40)})})
-    build_tables(policy, short, *_census_tables(meta.census))
+    compile_tables(policy, short, *_census_tables(meta.census))
 
 
 def check_policy(path: Path, data: bytes, test: str) -> None:

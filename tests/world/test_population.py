@@ -8,10 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scorelab.world import generate, load_census
-from scorelab.world._population import BLOCK, build_tables
+from scorelab.world._population import BLOCK, census_cdfs
 
 CENSUS = load_census("china-2020")
-TABLES = build_tables(CENSUS)
+TABLES = census_cdfs(CENSUS)
 
 
 @pytest.fixture(scope="module")

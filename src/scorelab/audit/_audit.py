@@ -22,7 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
-from scorelab._run_folder import AUDIT_FILE, RunTables, read_run_tables, write_atomically
+from scorelab._run_folder import AUDIT_FILE, RunFrames, read_run_frames, write_atomically
 from scorelab.audit._metrics import (
     DIMENSIONS,
     citizen_outcomes,
@@ -54,10 +54,10 @@ def audit_table(folder: str | Path, *, by: Sequence[str] = DEFAULT_COMBINATIONS)
         RunFolderError: ``daily.parquet`` or ``citizens.parquet`` is missing.
         ScorelabError: a combination names an unknown dimension.
     """
-    return audit_tables(read_run_tables(Path(folder)), by=by)
+    return audit_tables(read_run_frames(Path(folder)), by=by)
 
 
-def audit_tables(tables: RunTables, *, by: Sequence[str] = DEFAULT_COMBINATIONS) -> pl.DataFrame:
+def audit_tables(tables: RunFrames, *, by: Sequence[str] = DEFAULT_COMBINATIONS) -> pl.DataFrame:
     """The audit table from tables already read (see :func:`audit_table`)."""
     for combination in by:
         group_label(combination)  # refuse unknown dimensions before any work

@@ -39,12 +39,16 @@ from scorelab.engine._state import (
     SCORE,
     WRONGLY_DENIED,
 )
-from scorelab.engine._tables import LEDGER_KINDS, build_tables, to_kernel
-from scorelab.policy._load import LoadedPolicy, load_policy
-from scorelab.world._catalogue import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES
-from scorelab.world._census import load_census
-from scorelab.world._population import build_tables as population_tables
-from scorelab.world._scenario import load_scenario
+from scorelab.engine._tables import LEDGER_KINDS, compile_tables, to_kernel
+from scorelab.policy import LoadedPolicy, load_policy
+from scorelab.world import (
+    BEHAVIOUR_NAMES,
+    SENSOR_NAMES,
+    SERVICE_NAMES,
+    census_cdfs,
+    load_census,
+    load_scenario,
+)
 
 OUTCOMES = {ALLOWED: "allowed", DENIED: "denied", DISCOUNTED: "discounted",
             WRONGLY_DENIED: "wrongly_denied"}
@@ -117,8 +121,8 @@ def replay_case(
         "compliance": base.scenario.compliance.model_copy(update={"rate_per_year": 0.0}),
     })
     census = load_census(world.scenario.census)
-    people = population_tables(census)
-    tables, _ = build_tables(loaded.policy, world, census, people.occupation_names)
+    people = census_cdfs(census)
+    tables, _ = compile_tables(loaded.policy, world, census, people.occupation_names)
     columns = _member_columns(members, people.occupation_names, census.region_names)
     ev_t, ev_d = _events(events, len(members))
     household = new_household(tables, len(members))

@@ -152,7 +152,7 @@ from scorelab.engine._state import (
     schedule,
     settle_condition_lists,
 )
-from scorelab.engine._tables import Tables
+from scorelab.engine._tables import EngineTables
 from scorelab.policy._condition_vm import STACK_SIZE
 
 MAX_MEMBERS = 16
@@ -649,7 +649,7 @@ def run_chunk(tables, household, matrix, citizen_id, household_id, sex, age, reg
     return touched, household.cit, household.ledger[: household.fill[FILL_LEDGER]].copy()
 
 
-def new_household(tables: Tables, n: int) -> Household:
+def new_household(tables: EngineTables, n: int) -> Household:
     """Scratch state for a chunk of ``n`` citizens under ``tables``, cleared."""
     n_lists = max(tables.list_beh_mask.shape[0], 1)
     n_rules = max(tables.rule_beh.shape[0], 1)

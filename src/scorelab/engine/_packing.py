@@ -35,7 +35,7 @@ def group_code(sex, age_band, region, urban, income, occupation):
 def group_cells(offsets, code):
     """The six groups past "all" that a group code belongs to, as cells of a row, 7 bits each.
 
-    ``offsets`` are the group axis's dimension offsets (``Tables.group_offsets``).
+    ``offsets`` are the group axis's dimension offsets (``EngineTables.group_offsets``).
     Packed once per source, they spare the day tallies the unpacking that
     ``add_to_groups`` does per entry (a row has at most 125 groups: see
     :func:`group_code`'s bit widths).

@@ -17,11 +17,8 @@ from numba import njit, types
 from numba.experimental import structref
 
 from scorelab.engine._timeline import Rate, Timeline, build_timeline
-from scorelab.policy._conditions import compile_condition
-from scorelab.policy._schema import Policy
-from scorelab.world._catalogue import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES
-from scorelab.world._census import AGE_BANDS, Census
-from scorelab.world._scenario import Scenario
+from scorelab.policy import Policy, compile_condition
+from scorelab.world import AGE_BANDS, BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES, Census, Scenario
 
 LEDGER_COLUMNS = (
     "citizen_id", "day", "rule", "sensor", "delta", "wrongful", "kind", "record_id", "behaviour",
@@ -97,7 +94,7 @@ def make_groups(census: Census, occupation_names: tuple[str, ...]) -> Groups:
     return Groups(names, values, offsets, int(sum(sizes)))
 
 
-class Tables(NamedTuple):
+class EngineTables(NamedTuple):
     """Everything the kernel reads, as arrays and numbers (see module docstring)."""
 
     seed: int
@@ -361,10 +358,10 @@ def calendar(start: dt.date, days: int) -> list[dt.date]:
     return [start + dt.timedelta(days=d) for d in range(days)]
 
 
-def build_tables(
+def compile_tables(
     policy: Policy, scenario: Scenario, census: Census, occupation_names: tuple[str, ...],
     *, ledger_sample: float = 1.0,
-) -> tuple[Tables, Groups]:
+) -> tuple[EngineTables, Groups]:
     """Compile ``policy`` on ``scenario`` into kernel tables and the group layout.
 
     Three parts, merged once: what the world is (:func:`_world_arrays`), what
@@ -374,7 +371,7 @@ def build_tables(
     meta = scenario.scenario
     world = _world_arrays(scenario, census)
     groups = make_groups(census, occupation_names)
-    tables = Tables(
+    tables = EngineTables(
         seed=meta.seed, days=meta.days, **world,
         **_policy_arrays(policy, scenario, world["beh_rate"].shape[0]),
         **_output_arrays(policy, groups, ledger_sample),
@@ -552,7 +549,7 @@ class _KernelTablesType(types.StructRef):
 
 
 class KernelTables(structref.StructRefProxy):
-    """:class:`Tables` as one numba struct, passed to kernel functions by reference.
+    """:class:`EngineTables` as one numba struct, passed to kernel functions by reference.
 
     A namedtuple of ~70 arrays is passed by value, and every call between
     non-inlined kernel functions would then adjust ~70 reference counts
@@ -560,7 +557,7 @@ class KernelTables(structref.StructRefProxy):
     """
 
 
-structref.define_proxy(KernelTables, _KernelTablesType, list(Tables._fields))
+structref.define_proxy(KernelTables, _KernelTablesType, list(EngineTables._fields))
 
 
 @njit(cache=True)
@@ -573,10 +570,10 @@ def _pack(*values):
     return KernelTables(*values)
 
 
-def to_kernel(tables: Tables) -> KernelTables:
+def to_kernel(tables: EngineTables) -> KernelTables:
     """Pack tables for the kernel, with stable types so one compiled kernel serves all policies."""
     values = []
-    for name, value in zip(Tables._fields, tables, strict=True):
+    for name, value in zip(EngineTables._fields, tables, strict=True):
         if isinstance(value, np.ndarray):
             value = np.ascontiguousarray(value)
             value.setflags(write=True) if value.flags.owndata else None

@@ -26,7 +26,7 @@ import numpy as np
 
 from scorelab.engine._household import pack_household
 from scorelab.engine._kernel import clear_household, new_household, run_chunk
-from scorelab.engine._tables import _pack, build_tables, to_kernel
+from scorelab.engine._tables import _pack, compile_tables, to_kernel
 from scorelab.world._population import _generate, generate, in_sample
 
 #: The compiled functions a run calls from Python (the biggest, run_chunk, first); what
@@ -77,17 +77,15 @@ def warm_up() -> float:
     """
     # imported here: loading a policy and a scenario reads shipped files
     from scorelab._resources import resolve_policy  # noqa: PLC0415
-    from scorelab.policy._load import load_policy  # noqa: PLC0415
-    from scorelab.world._census import load_census  # noqa: PLC0415
-    from scorelab.world._population import build_tables as population_tables  # noqa: PLC0415
-    from scorelab.world._scenario import load_scenario  # noqa: PLC0415
+    from scorelab.policy import load_policy  # noqa: PLC0415
+    from scorelab.world import census_cdfs, load_census, load_scenario  # noqa: PLC0415
 
     clock = time.perf_counter()
     policy = load_policy(resolve_policy("rongcheng")).policy
     world = load_scenario(None, citizens=WARM_UP_CITIZENS, days=WARM_UP_DAYS).scenario
     census = load_census(world.scenario.census)
-    population = population_tables(census)
-    tables, _ = build_tables(policy, world, census, population.occupation_names,
+    population = census_cdfs(census)
+    tables, _ = compile_tables(policy, world, census, population.occupation_names,
                              ledger_sample=1.0)
     people = generate(world.scenario.seed, 0, WARM_UP_CITIZENS, WARM_UP_CITIZENS, population)
     in_sample(world.scenario.seed, people.citizen_id, 0.5)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from scorelab.policy._catalog import PolicyInfo, ValidationSummary, policies, validate
 from scorelab.policy._conditions import CompiledCondition, ConditionError, compile_condition
 from scorelab.policy._load import LoadedPolicy, load_policy
 from scorelab.policy._schema import Policy
+from scorelab.policy._shipped import PolicyInfo, ValidationSummary, policies, validate
 
 __all__ = [
     "CompiledCondition",

@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from scorelab._run_folder import RunTables, read_run_policy
+from scorelab._run_folder import RunFrames, read_run_policy
 from scorelab.audit import CitizenStory
 
 
@@ -24,7 +24,7 @@ class ReportData:
 
     folder: Path
     manifest: dict[str, Any]
-    tables: RunTables
+    tables: RunFrames
     audit: pl.DataFrame
     policy: dict[str, Any]
     stories: list[tuple[str, CitizenStory]] = field(default_factory=list)

@@ -21,8 +21,8 @@ from typing import Any
 from scorelab._run_folder import (
     AUDIT_FILE,
     REPORT_FILE,
+    read_run_frames,
     read_run_manifest,
-    read_run_tables,
     reading_run,
     write_atomically,
 )
@@ -74,7 +74,7 @@ def write_audit_and_report(folder: Path, manifest: dict[str, Any], *,
         The names of the files written: ``["audit.parquet", "report.html"]``.
     """
     folder = Path(folder)
-    tables = read_run_tables(folder)
+    tables = read_run_frames(folder)
     audit = audit_tables(tables, by=DEFAULT_COMBINATIONS if by is None else tuple(by))
     write_audit(folder, audit)
     stories = [(why, story(folder, citizen_id, manifest))

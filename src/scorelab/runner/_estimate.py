@@ -2,7 +2,7 @@
 
 Data flow::
 
-    Tables (days, groups, layout, rates) + citizens, chunk size, workers, baseline, report
+    EngineTables (days, groups, layout, rates) + citizens, chunk size, workers, baseline, report
       --estimate--> Estimate: peak memory of each stage, disk, ledger rows, wall time
       --refuse_if_too_big--> the Estimate, or RunRefusedError with advice for the case
 
@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from scorelab._errors import RunRefusedError
-from scorelab.engine._tables import Layout, Tables
+from scorelab.engine import EngineTables, Layout
 from scorelab.world import BEHAVIOUR_NAMES
 
 GIB = 1024**3
@@ -77,7 +77,7 @@ class Estimate:
         return self.seconds > LONG_RUN_SECONDS
 
 
-def ledger_rows_per_citizen(tables: Tables) -> float:
+def ledger_rows_per_citizen(tables: EngineTables) -> float:
     """Expected ledger entries per citizen over the run, before the ledger sample.
 
     Records that a rule scores count once, twice if they can expire.
@@ -103,7 +103,7 @@ def daily_columns(layout: Layout) -> int:
     return 19 + grades + 3 * lists + layout.list_entries + len(BEHAVIOUR_NAMES)
 
 
-def _matrix_bytes(tables: Tables) -> int:
+def _matrix_bytes(tables: EngineTables) -> int:
     """Bytes of one day matrix: (days + 1) x groups x columns of int64."""
     return (tables.days + 1) * tables.n_groups * tables.layout.width * 8
 
@@ -114,7 +114,7 @@ def _effective_workers(workers: int) -> float:
     return 1 + SECOND_WORKER_GAIN * (cores - 1)
 
 
-def estimate(tables: Tables, *, citizens: int, chunk_size: int, workers: int,
+def estimate(tables: EngineTables, *, citizens: int, chunk_size: int, workers: int,
              baseline: bool, report: bool = True) -> Estimate:
     """Memory, disk and wall time a run needs (bytes, bytes, seconds)."""
     matrices = _matrix_bytes(tables) * (2 if baseline else 1)
@@ -180,7 +180,7 @@ def resident_memory() -> int:
         return 0
 
 
-def _memory_advice(need: Estimate, tables: Tables, sizes: dict[str, Any], fits: float) -> str:
+def _memory_advice(need: Estimate, tables: EngineTables, sizes: dict[str, Any], fits: float) -> str:
     """The options that would make the run fit in ``fits`` bytes, and only those.
 
     ``sizes`` are the run's keywords of :func:`estimate`.
@@ -209,7 +209,7 @@ def _memory_advice(need: Estimate, tables: Tables, sizes: dict[str, Any], fits: 
     return "use " + ", or ".join(options) if options else days
 
 
-def _disk_advice(need: Estimate, tables: Tables, sizes: dict[str, Any], fits: float) -> str:
+def _disk_advice(need: Estimate, tables: EngineTables, sizes: dict[str, Any], fits: float) -> str:
     """What would make the run fit on ``fits`` bytes of disk (``sizes`` as for the memory)."""
     if tables.ledger_sample > 0:
         for sample in (0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.001, 0.0001, 0.00001):
@@ -224,7 +224,7 @@ def _disk_advice(need: Estimate, tables: Tables, sizes: dict[str, Any], fits: fl
             f"(the daily tables alone are {tables.days:,} days x {tables.n_groups} groups)")
 
 
-def refuse_if_too_big(tables: Tables, *, citizens: int, chunk_size: int, workers: int,
+def refuse_if_too_big(tables: EngineTables, *, citizens: int, chunk_size: int, workers: int,
                       baseline: bool, out: Path, report: bool = True) -> Estimate:
     """The run's :class:`Estimate`; :class:`RunRefusedError` when it would not fit.
 

@@ -13,8 +13,7 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 
-from scorelab.engine._citizen_counters import CITIZEN_COUNTERS
-from scorelab.engine._tables import LEDGER_COLUMNS, LEDGER_KINDS, Groups, Layout
+from scorelab.engine import CITIZEN_COUNTERS, LEDGER_COLUMNS, LEDGER_KINDS, Groups, Layout
 from scorelab.runner._columns import UsedColumns
 from scorelab.world import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES, Citizens, age_band_of
 

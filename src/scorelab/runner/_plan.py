@@ -3,7 +3,7 @@
 Data flow::
 
     LoadedPolicy + LoadedScenario + RunRequest
-      --census, population tables, build_tables (and the no-policy baseline)--> Job
+      --census, population tables, compile_tables (and the no-policy baseline)--> Job
       --plan_chunks--> spans of whole households            ==> RunPlan
 
 ``run`` and a resume plan through :func:`plan_run`; so do the tests and
@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scorelab.engine import build_tables
-from scorelab.engine._tables import Groups
+from scorelab.engine import Groups, compile_tables
 from scorelab.policy import LoadedPolicy, Policy
 from scorelab.runner._request import RunRequest
 from scorelab.runner._worker import Job
-from scorelab.world import BLOCK, LoadedScenario, load_census, population_tables
+from scorelab.world import BLOCK, LoadedScenario, census_cdfs, load_census
 
 
 @dataclass(frozen=True)
@@ -48,12 +47,12 @@ def plan_run(policy: LoadedPolicy, scenario: LoadedScenario, request: RunRequest
                          f"{meta.seed}; the request {request.citizens}, {request.days}, "
                          f"{request.seed}: load the scenario with the request's")
     census = load_census(meta.census)
-    population = population_tables(census)
-    tables, groups = build_tables(policy.policy, world, census, population.occupation_names,
+    population = census_cdfs(census)
+    tables, groups = compile_tables(policy.policy, world, census, population.occupation_names,
                                   ledger_sample=request.ledger_sample)
     baseline_tables = None
     if request.baseline:
-        baseline_tables, _ = build_tables(without_rules(policy.policy), world, census,
+        baseline_tables, _ = compile_tables(without_rules(policy.policy), world, census,
                                           population.occupation_names, ledger_sample=0.0)
     job = Job(tables, population, meta.seed, meta.citizens, baseline_tables)
     spans = plan_chunks(meta.citizens, request.chunk_size)

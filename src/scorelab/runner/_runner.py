@@ -2,7 +2,7 @@
 
 Data flow::
 
-    policy + scenario --build_tables--> Tables ----------------------+
+    policy + scenario --compile_tables--> EngineTables ----------------------+
     census --population tables--> generate(chunk) --> run_chunk(T) --+--> matrix (summed)
                                                                      +--> citizens, ledger rows
     matrix --> daily.parquet;  rows --> citizens/ledger.parquet (fixed row groups)
@@ -34,8 +34,7 @@ from scorelab._random import seed_to_int
 from scorelab._resources import resolve_policy, resolve_scenario
 from scorelab._run_folder import staging_of
 from scorelab._version import __version__
-from scorelab.engine import is_compiled, warm_up
-from scorelab.engine._tables import make_layout, score_bins
+from scorelab.engine import is_compiled, make_layout, score_bins, warm_up
 from scorelab.policy import LoadedPolicy, load_policy
 from scorelab.report import write_audit_and_report
 from scorelab.runner import _checkpoint as checkpoint

@@ -14,10 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from scorelab.engine._kernel import clear_household, new_household, run_chunk
-from scorelab.engine._tables import Tables, to_kernel
+from scorelab.engine import EngineTables, clear_household, new_household, run_chunk, to_kernel
 from scorelab.runner._columns import UsedColumns, take_columns
-from scorelab.world import PopulationTables, generate, in_sample
+from scorelab.world import CensusCdfs, generate, in_sample
 
 #: What one chunk sends back: citizens simulated, sampled people, day columns,
 #: sampled counters, ledger rows, baseline day columns (or None).
@@ -28,11 +27,11 @@ ChunkResult = tuple[int, Any, UsedColumns, np.ndarray, Any, UsedColumns | None]
 class Job:
     """Everything a worker needs, shipped once per worker process."""
 
-    tables: Tables
-    population: PopulationTables
+    tables: EngineTables
+    population: CensusCdfs
     seed: int
     total: int
-    baseline: Tables | None = None  # the same world with no policy, for deterrence
+    baseline: EngineTables | None = None  # the same world with no policy, for deterrence
 
 
 @dataclass
@@ -56,19 +55,19 @@ def init_worker(job: Job) -> None:
                           to_kernel(job.baseline) if job.baseline is not None else None, {}, {})
 
 
-def empty_matrix(tables: Tables) -> np.ndarray:
+def empty_matrix(tables: EngineTables) -> np.ndarray:
     """A zero day matrix: (days + 1) x columns x groups, int64."""
     return np.zeros((tables.days + 1, tables.layout.width, tables.n_groups), np.int64)
 
 
-def _matrix(state: _WorkerState, name: str, tables: Tables) -> np.ndarray:
+def _matrix(state: _WorkerState, name: str, tables: EngineTables) -> np.ndarray:
     """This worker's day matrix ``name``, made once and reused chunk after chunk."""
     if name not in state.matrices:
         state.matrices[name] = empty_matrix(tables)
     return state.matrices[name]
 
 
-def _household(state: _WorkerState, name: str, tables: Tables, count: int) -> Any:
+def _household(state: _WorkerState, name: str, tables: EngineTables, count: int) -> Any:
     """This worker's household scratch ``name``, cleared for a chunk of ``count`` citizens.
 
     Reused chunk after chunk: a fresh one would map (and the kernel zero) about

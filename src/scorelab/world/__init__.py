@@ -2,14 +2,25 @@
 
 The vocabulary (``BEHAVIOURS`` and its ``BEHAVIOUR_NAMES``, the index order of
 the simulation's arrays and columns), scenarios, and the population: its
-tables built once from a census (``population_tables``), and citizens drawn
+tables built once from a census (``census_cdfs``), and citizens drawn
 chunk by chunk in blocks of ``BLOCK`` (``generate``; ``in_sample`` picks the
 ledger's seeded sample).
 """
 
 from __future__ import annotations
 
-from scorelab.world._catalogue import (
+from scorelab.world._census import AGE_BANDS, Census, load_census
+from scorelab.world._population import (
+    BLOCK,
+    CensusCdfs,
+    Citizens,
+    age_band_of,
+    census_cdfs,
+    generate,
+    in_sample,
+)
+from scorelab.world._scenario import FreeParameter, LoadedScenario, Scenario, load_scenario
+from scorelab.world._vocabulary import (
     BEHAVIOUR_NAMES,
     BEHAVIOURS,
     SENSOR_NAMES,
@@ -17,19 +28,9 @@ from scorelab.world._catalogue import (
     SERVICE_NAMES,
     SERVICES,
 )
-from scorelab.world._census import Census, load_census
-from scorelab.world._population import (
-    BLOCK,
-    Citizens,
-    PopulationTables,
-    age_band_of,
-    generate,
-    in_sample,
-)
-from scorelab.world._population import build_tables as population_tables
-from scorelab.world._scenario import FreeParameter, LoadedScenario, Scenario, load_scenario
 
 __all__ = [
+    "AGE_BANDS",
     "BEHAVIOURS",
     "BEHAVIOUR_NAMES",
     "BLOCK",
@@ -41,12 +42,12 @@ __all__ = [
     "Citizens",
     "FreeParameter",
     "LoadedScenario",
-    "PopulationTables",
+    "CensusCdfs",
     "Scenario",
     "age_band_of",
     "generate",
     "in_sample",
     "load_census",
     "load_scenario",
-    "population_tables",
+    "census_cdfs",
 ]

@@ -30,7 +30,7 @@ MINOR = -1  # placeholder replaced by the index after the census occupations
 
 
 @dataclass(frozen=True)
-class PopulationTables:
+class CensusCdfs:
     """Census marginals as cumulative tables for the generator kernel."""
 
     size_cdf: np.ndarray
@@ -51,7 +51,7 @@ class PopulationTables:
     occupation_names: tuple[str, ...]
 
 
-def build_tables(census: Census) -> PopulationTables:
+def census_cdfs(census: Census) -> CensusCdfs:
     """Turn census shares into the cumulative tables the kernel draws from."""
     child_band = census.age_max < 18
     adult_share = np.where(child_band, 0.0, census.age_share)
@@ -68,7 +68,7 @@ def build_tables(census: Census) -> PopulationTables:
     rural_income = tilt / tilt.sum()
     urban_income = (0.1 - (1 - urban) * rural_income) / urban
     names = census.occupation_names
-    return PopulationTables(
+    return CensusCdfs(
         size_cdf=np.cumsum(census.household_size_share),
         region_cdf=np.cumsum(census.region_population / census.region_population.sum()),
         region_urban=census.region_urban_share.copy(),
@@ -99,7 +99,7 @@ class Citizens:
     region: np.ndarray  # int16, index into census regions
     urban: np.ndarray  # int8, 1 urban
     income_decile: np.ndarray  # int8, 0 (poorest) .. 9
-    occupation: np.ndarray  # int8, index into PopulationTables.occupation_names
+    occupation: np.ndarray  # int8, index into CensusCdfs.occupation_names
 
     def __len__(self) -> int:
         return int(self.citizen_id.shape[0])
@@ -128,7 +128,7 @@ def age_band_of(age: np.ndarray) -> np.ndarray:
     return np.searchsorted(edges, age, side="right").astype(np.int8)
 
 
-def generate(seed: int, first: int, count: int, total: int, tables: PopulationTables) -> Citizens:
+def generate(seed: int, first: int, count: int, total: int, tables: CensusCdfs) -> Citizens:
     """Generate citizens ``first .. first + count - 1`` of a population of ``total``.
 
     ``first`` must be a multiple of :data:`BLOCK`, and ``count`` too unless the

@@ -34,7 +34,7 @@ from scorelab._echo import expected, shorten
 from scorelab._errors import RunRefusedError, ScenarioError
 from scorelab._resources import data_path
 from scorelab._toml import load_toml, locate, validate
-from scorelab.world._catalogue import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES
+from scorelab.world._vocabulary import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES
 
 MAX_CITIZENS = 2_000_000_000
 #: the most acts of one behaviour a year that the busiest citizen may reach, after

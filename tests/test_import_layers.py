@@ -28,8 +28,6 @@ ALLOWED = {
     ("scorelab.cli._app", "scorelab.runner._runner"): "DEFAULT_CHECKPOINT_EVERY",
     ("scorelab.cli._long_run", "scorelab.runner._estimate"): "Estimate, GIB, duration_text",
     ("scorelab.cli._calibrate", "scorelab.calibration._fit"): "Evaluation",
-    ("scorelab.cli._audit", "scorelab.report._terminal"): "render_comparison",
-    ("scorelab.report._terminal", "scorelab.audit._comparison"): "Comparison, ComparisonRow",
 }
 
 

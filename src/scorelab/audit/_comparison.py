@@ -51,6 +51,11 @@ class ComparisonRow:
         """(B - A) / A; NaN when A is 0 or missing."""
         return self.difference / self.a if self.a and not math.isnan(self.a) else math.nan
 
+    def cells(self) -> tuple[str, str, str, str]:
+        """A, B, B minus A and the relative change, as text in the row's unit (pages, terminal)."""
+        return (format_value(self.a, self.unit), format_value(self.b, self.unit),
+                format_difference(self), format_change(self))
+
     @property
     def differs(self) -> bool:
         """Whether the two values differ (two missing values do not)."""
@@ -73,6 +78,11 @@ class Comparison:
     audit_a: pl.DataFrame = field(repr=False)
     audit_b: pl.DataFrame = field(repr=False)
     out: Path | None = None
+
+    @property
+    def labels(self) -> tuple[str, str]:
+        """Short names of runs A and B: their folders, policies and scenarios."""
+        return (label(self.run_a.name, self.manifest_a), label(self.run_b.name, self.manifest_b))
 
     def differences(self) -> list[ComparisonRow]:
         """The rows whose values differ between the runs."""
@@ -272,3 +282,51 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
     return Comparison(folder_a, folder_b, manifest_a, manifest_b,
                       _inputs(folder_a, manifest_a, folder_b, manifest_b), rows,
                       a.audit, b.audit)
+
+
+def format_value(value: float, unit: str) -> str:
+    """A value in its unit: shares as percentages, counts with separators.
+
+    >>> format_value(0.01234, "share"), format_value(1234.56, "per 100k")
+    ('1.234%', '1,234.6')
+    >>> format_value(-0.2, "change"), format_value(1.5, "ratio")
+    ('-20.0%', '1.50')
+    """
+    if math.isnan(value):
+        return "–"
+    if unit == "share":
+        return f"{value:.3%}"
+    if unit == "change":
+        return f"{value:+.1%}" if value else "0.0%"
+    if unit == "ratio":
+        return f"{value:.2f}"
+    return f"{value:,.1f}"
+
+
+def format_difference(row: ComparisonRow) -> str:
+    """B minus A in the row's unit (percentage points for shares).
+
+    >>> format_difference(ComparisonRow("s", "m", "share", 0.01, 0.015))
+    '+0.500 pp'
+    """
+    diff = row.difference
+    if math.isnan(diff):
+        return "–"
+    if row.unit in ("share", "change"):
+        return f"{diff * 100:+.3f} pp"
+    if row.unit == "ratio":
+        return f"{diff:+.2f}"
+    return f"{diff:+,.1f}"
+
+
+def format_change(row: ComparisonRow) -> str:
+    """Relative change from A to B, for counts and levels only."""
+    change = row.relative_change
+    if row.unit in ("share", "change", "ratio") or math.isnan(change):
+        return ""
+    return f"{change:+.1%}"
+
+
+def label(folder_name: str, manifest: dict) -> str:
+    """A short name for a run: its folder, policy and scenario."""
+    return f"{folder_name} ({manifest['policy']['id']}, {manifest['scenario']['name']})"

@@ -123,13 +123,13 @@ def run(
         help="run folder to write (default: runs/POLICY, named after the policy file, in the "
              "working directory)")] = None,
     chunk_size: Annotated[int | None, typer.Option(
-        help="citizens per unit of work [default: about 4 chunks per worker, 262,144 to "
+        help="citizens per unit of work \\[default: about 4 chunks per worker, 262,144 to "
              "1,048,576]")] = None,
     workers: Annotated[int | None, typer.Option(
-        help="local worker processes [default: one per core above 1,000,000 citizens, "
+        help="local worker processes \\[default: one per core above 1,000,000 citizens, "
              "else 1]")] = None,
     ledger_sample: Annotated[float | None, typer.Option(
-        help="share of citizens in citizens.parquet and ledger.parquet [default: everyone "
+        help="share of citizens in citizens.parquet and ledger.parquet \\[default: everyone "
              "up to 1,000,000 citizens, else a share keeping 100,000 to 250,000]")] = None,
     baseline: Annotated[bool, typer.Option(help="also run the same world with no policy")] = False,
     force: Annotated[bool, typer.Option(help="replace a non-empty --out")] = False,

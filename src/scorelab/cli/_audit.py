@@ -14,7 +14,7 @@ import typer
 
 import scorelab
 from scorelab.cli._app import _fails_cleanly, app, stdout
-from scorelab.report._terminal import render_comparison
+from scorelab.cli._render import render_comparison
 
 
 @app.command()

@@ -6,13 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Group
-from rich.table import Table
 
 import scorelab
-from scorelab.calibration import CalibrationResult
 from scorelab.calibration._fit import Evaluation
 from scorelab.cli._app import _fails_cleanly, app, err, stdout
+from scorelab.cli._render import render_calibration
 
 
 @app.command()
@@ -40,21 +38,6 @@ def calibrate(
                                 citizens=citizens, seed=seed, max_evaluations=max_evaluations,
                                 workers=workers, force=force, progress=progress)
     stdout.print(render_calibration(result))
-
-
-def render_calibration(result: CalibrationResult) -> Group:
-    """The fitted parameters and the fit table, for the terminal."""
-    parameters = Table("parameter", "start", "fitted", box=None,
-                       title=f"{result.evaluations} simulations, objective "
-                             f"{result.start_objective:.4g} -> {result.objective:.4g}")
-    for key, value in result.parameters.items():
-        parameters.add_row(key, f"{result.start[key]:.4g}", f"{value:.4g}")
-    fit = Table("date", "metric", "bound", "target", "simulated", "ratio", box=None,
-                title=f"written to {result.folder}")
-    for row in result.fit:
-        fit.add_row(row.date.isoformat(), row.metric, row.bound, f"{row.target:,.0f}",
-                    f"{row.simulated:,.0f}", f"{row.ratio:.3f}")
-    return Group(parameters, fit)
 
 
 def _short(key: str) -> str:

@@ -1,4 +1,8 @@
-"""Terminal renderings of results (rich), kept apart from the commands."""
+"""Every terminal rendering of a result (rich): run summaries, stories, comparisons, fits.
+
+The commands print what these return; tables are built by :func:`table`, so that
+every table the CLI prints looks alike (no box, numbers right-aligned).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,17 @@ from rich.table import Table
 from rich.text import Text
 
 from scorelab._echo import printable
-from scorelab.audit import CitizenStory
+from scorelab.audit import CitizenStory, Comparison
+from scorelab.calibration import CalibrationResult
 from scorelab.runner import RunResult
+
+
+def table(*columns: str, right: tuple[str, ...] = (), title: str | None = None) -> Table:
+    """A borderless table with these columns; the ``right`` ones right-aligned (numbers)."""
+    out = Table(box=None, title=title, title_justify="left")
+    for name in columns:
+        out.add_column(name, justify="right" if name in right else "left")
+    return out
 
 
 def render_summary(result: RunResult) -> Group:
@@ -19,16 +32,14 @@ def render_summary(result: RunResult) -> Group:
     # the policy's name is text from its file: rich must neither style it nor fail on it
     title = (f"{escape(printable(manifest['policy']['name']))} on {people:,} citizens for "
              f"{summary['days']} days (seed {manifest['seed']})")
-    table = Table(title=title, title_justify="left", box=None)
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    table.add_row("mean score / median", f"{summary['mean_score']:.1f} / "
+    rows = table("measure", "value", right=("value",), title=title)
+    rows.add_row("mean score / median", f"{summary['mean_score']:.1f} / "
                   f"{summary['median_score']:.0f}")
     for grade in manifest["policy"]["grades"]:
         count = summary[f"grade_{grade}"]
-        table.add_row(f"grade {grade}", f"{count:,} ({count / people:.2%})")
+        rows.add_row(f"grade {grade}", f"{count:,} ({count / people:.2%})")
     for name in manifest["policy"]["lists"]:
-        table.add_row(f"on list {name}", f"{summary[f'listed_{name}']:,}")
+        rows.add_row(f"on list {name}", f"{summary[f'listed_{name}']:,}")
     for label, key in (("acts committed", "acts"), ("acts nobody saw", "unseen_acts"),
                        ("records", "records"), ("wrongful records", "wrongful_records"),
                        ("services denied", "denials"),
@@ -36,16 +47,16 @@ def render_summary(result: RunResult) -> Group:
                        ("publicly shamed", "shamed"), ("shamed wrongly", "wrongful_shamed"),
                        ("appeals / won", None)):
         if key is None:
-            table.add_row(label, f"{summary['appeals']:,} / {summary['appeals_won']:,}")
+            rows.add_row(label, f"{summary['appeals']:,} / {summary['appeals_won']:,}")
         else:
-            table.add_row(label, f"{summary[key]:,}")
-    table.add_row("rewards (yuan)", f"{summary['rewards_yuan']:,.0f}")
+            rows.add_row(label, f"{summary[key]:,}")
+    rows.add_row("rewards (yuan)", f"{summary['rewards_yuan']:,.0f}")
     timings = manifest["timings"]
     compiled = (f", of which {timings['compile_s']:.0f} s compiling the engine (first run on "
                 "this machine)" if timings.get("compile_s") else "")
     footer = Text(f"run folder: {result.folder}  ({timings['total_s']:.1f} s{compiled})",
                   style="dim")
-    return Group(table, footer)
+    return Group(rows, footer)
 
 
 def render_story(story: CitizenStory) -> Group:
@@ -56,11 +67,10 @@ def render_story(story: CitizenStory) -> Group:
         f" (household {attrs['household_id']}): {attrs['sex']}, {attrs['age']}, "
         f"{'urban' if attrs['urban'] else 'rural'} {attrs['region']}, income decile "
         f"{attrs['income_decile']}, {attrs['occupation']}")
-    table = Table(box=None)
-    for name in ("date", "kind", "rule", "behaviour", "sensor", "delta", "score", "wrongful"):
-        table.add_column(name, justify="right" if name in ("delta", "score") else "left")
+    ledger = table("date", "kind", "rule", "behaviour", "sensor", "delta", "score", "wrongful",
+                   right=("delta", "score"))
     for e in story.entries:
-        table.add_row(str(e["date"]), e["kind"], e["rule"], e["behaviour"], e["sensor"],
+        ledger.add_row(str(e["date"]), e["kind"], e["rule"], e["behaviour"], e["sensor"],
                       f"{e['delta']:+d}", str(e["score_after"]),
                       "[red]yes[/]" if e["wrongful"] else "")
     denied = ", ".join(attrs["denied_services"]) or "none"
@@ -68,7 +78,7 @@ def render_story(story: CitizenStory) -> Group:
         head,
         Text(f"start {story.start_score} -> final {story.final_score} (grade {story.grade}); "
              f"{len(story.entries)} ledger entries"),
-        table,
+        ledger,
         Text(f"records {attrs['records']} ({attrs['wrongful_records']} wrongful), acts unseen "
              f"{attrs['unseen_acts']}; denied {attrs['denials']} times ({denied}), "
              f"{attrs['wrongful_denials']} because of wrongful records; shamed "
@@ -84,3 +94,47 @@ def render_story(story: CitizenStory) -> Group:
     else:
         lines.append(Text("does NOT reconcile with the ledger", style="bold red"))
     return Group(*lines)
+
+
+def render_comparison(comparison: Comparison) -> Group:
+    """What differs in the inputs, then every measure that differs, section by section."""
+    name_a, name_b = comparison.labels
+    inputs = table("input", "A", "B", title=_shown("A: " + name_a) + "\n" + _shown("B: " + name_b))
+    for key, a, b in comparison.inputs:
+        style = "bold" if a != b else "dim"
+        inputs.add_row(_shown(key), _shown(a), _shown(b), style=style)
+    measures = table("section", "measure", "unit", "A", "B", "B - A", "change",
+                     right=("A", "B", "B - A", "change"), title="measures that differ (B minus A)")
+    differences = comparison.differences()
+    for row in differences:
+        measures.add_row(row.section, row.measure, row.unit, *row.cells())
+    parts: list[object] = [inputs, Text(""), measures]
+    if not differences:
+        parts.append(Text("no measure differs", style="green"))
+    if comparison.out is not None:
+        parts.append(Text(f"comparison page: {comparison.out}", style="dim"))
+    return Group(*parts)
+
+
+def render_calibration(result: CalibrationResult) -> Group:
+    """The fitted parameters and the fit table, for the terminal."""
+    parameters = table("parameter", "start", "fitted",
+                       title=f"{result.evaluations} simulations, objective "
+                             f"{result.start_objective:.4g} -> {result.objective:.4g}")
+    for key, value in result.parameters.items():
+        parameters.add_row(key, f"{result.start[key]:.4g}", f"{value:.4g}")
+    fit = table("date", "metric", "bound", "target", "simulated", "ratio",
+                title=f"written to {result.folder}")
+    for row in result.fit:
+        fit.add_row(row.date.isoformat(), row.metric, row.bound, f"{row.target:,.0f}",
+                    f"{row.simulated:,.0f}", f"{row.ratio:.3f}")
+    return Group(parameters, fit)
+
+
+def _shown(text: str) -> str:
+    r"""Text from a run's files for a rich table: no markup, no control characters.
+
+    >>> print(_shown("[/b] \x1b[2J"))
+    \[/b] \x1b[2J
+    """
+    return escape(printable(text))

@@ -31,7 +31,6 @@ from scorelab.audit import (
 from scorelab.report import _charts as charts
 from scorelab.report._data import cumulative
 from scorelab.report._html import Html, figure, page, paragraph, section, table
-from scorelab.report._terminal import format_change, format_difference, format_value, label
 
 #: Per-day events drawn over time (cumulated, per 100,000 citizens) when either run has them.
 TIME_MEASURES = {"denied": "service denials", "wrongful_records": "wrongful records",
@@ -70,13 +69,11 @@ def compare(run_a: str | Path, run_b: str | Path, *, out: str | Path | None = No
 
 def comparison_page(comparison: Comparison) -> str:
     """The whole comparison page as a string."""
-    name_a = label(comparison.run_a.name, comparison.manifest_a)
-    name_b = label(comparison.run_b.name, comparison.manifest_b)
+    name_a, name_b = comparison.labels
     inputs = table(["input", "A", "B"], [list(row) for row in comparison.inputs],
                    flagged=[a != b for _, a, b in comparison.inputs])
     differences = comparison.differences()
-    rows = [[r.section, r.measure, r.unit, format_value(r.a, r.unit), format_value(r.b, r.unit),
-             format_difference(r), format_change(r)] for r in differences]
+    rows = [[r.section, r.measure, r.unit, *r.cells()] for r in differences]
     measures = table(["section", "measure", "unit", "A", "B", "B − A", "change"], rows,
                      numeric=[3, 4, 5, 6])
     equal = len(comparison.rows) - len(differences)

@@ -27,7 +27,8 @@ EXPECTED = {
         "CompiledCondition", "ConditionError", "LoadedPolicy", "Policy", "PolicyInfo",
         "ValidationSummary", "compile_condition", "load_policy", "policies", "validate",
     },
-    scorelab.runner: {"PHASES", "RunProgress", "RunResult", "plan_chunks", "read_manifest", "run"},
+    scorelab.runner: {"PHASES", "RunProgress", "RunResult", "plan_chunks", "read_manifest", "run",
+                      "DEFAULT_CHECKPOINT_EVERY", "Estimate"},
     scorelab.audit: {
         "CitizenStory", "Comparison", "ComparisonRow", "audit_table", "compare_runs", "explain",
         # what the report is drawn from, through this __init__
@@ -36,7 +37,8 @@ EXPECTED = {
     },
     REPORT_PACKAGE: {"compare", "report", "write_audit_and_report"},
     scorelab.calibration: {
-        "FORECAST_METRICS", "METRICS", "CalibrationResult", "FitRow", "Target", "TargetsError",
+        "FORECAST_METRICS", "METRICS", "CalibrationResult", "Evaluation", "FitRow", "Target",
+        "TargetsError",
         "calibrate", "load_targets",
     },
     scorelab.engine: {

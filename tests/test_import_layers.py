@@ -23,11 +23,6 @@ ALLOWED = {
     ("scorelab.engine.", "scorelab.policy._condition_vm"): "execute, STACK_SIZE",
     # is_compiled checks the population generator's compiled function in numba's cache
     ("scorelab.engine._warm", "scorelab.world._population"): "_generate",
-    # the CLI is being reworked (commands mirror the API, #15 section 2); the names these
-    # take should be exported by their packages and these pairs dropped
-    ("scorelab.cli._app", "scorelab.runner._runner"): "DEFAULT_CHECKPOINT_EVERY",
-    ("scorelab.cli._long_run", "scorelab.runner._estimate"): "Estimate, GIB, duration_text",
-    ("scorelab.cli._calibrate", "scorelab.calibration._fit"): "Evaluation",
 }
 
 

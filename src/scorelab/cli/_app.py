@@ -21,7 +21,7 @@ from scorelab._echo import printable
 from scorelab._errors import ScorelabError
 from scorelab.cli._long_run import confirm_long_run, say_if_compiling
 from scorelab.cli._render import render_story, render_summary
-from scorelab.runner._runner import DEFAULT_CHECKPOINT_EVERY
+from scorelab.runner import DEFAULT_CHECKPOINT_EVERY
 
 stdout = Console()  # not `out`: that is a keyword of run, compare and calibrate
 err = Console(stderr=True)

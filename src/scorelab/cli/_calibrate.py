@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 import scorelab
-from scorelab.calibration._fit import Evaluation
+from scorelab.calibration import Evaluation
 from scorelab.cli._app import _fails_cleanly, app, err, stdout
 from scorelab.cli._render import render_calibration
 

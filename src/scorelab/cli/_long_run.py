@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 import scorelab.engine
-from scorelab.runner._estimate import GIB, Estimate, duration_text
+from scorelab.runner import Estimate
 
 COMPILING = ("compiling the engine for this machine: first run only, about a minute "
              "(the summary will say how long)")
@@ -43,9 +43,7 @@ def confirm_long_run(need: Estimate, console: Console, bar: Progress | None = No
     """
     if not need.long:
         return
-    console.print(f"this run would take about {duration_text(need.seconds)} at the measured "
-                  f"rates (docs/performance.md), with about {need.memory / GIB:.1f} GiB of "
-                  f"memory and {need.disk / GIB:.1f} GiB of disk", highlight=False)
+    console.print(f"this run would take {need.sentence()}", highlight=False)
     if not (sys.stdin.isatty() and console.is_terminal):
         return
     if bar is not None:

@@ -7,8 +7,11 @@ The package is ``scorelab.runner`` rather than ``scorelab.run`` so that
 from __future__ import annotations
 
 from scorelab._run_folder import read_manifest
+from scorelab.runner._estimate import Estimate
 from scorelab.runner._plan import plan_chunks
+from scorelab.runner._request import DEFAULT_CHECKPOINT_EVERY
 from scorelab.runner._result import RunResult
 from scorelab.runner._runner import PHASES, RunProgress, run
 
-__all__ = ["PHASES", "RunProgress", "RunResult", "plan_chunks", "read_manifest", "run"]
+__all__ = ["DEFAULT_CHECKPOINT_EVERY", "PHASES", "Estimate", "RunProgress", "RunResult",
+           "plan_chunks", "read_manifest", "run"]

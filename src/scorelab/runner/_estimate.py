@@ -76,6 +76,12 @@ class Estimate:
         """Whether the run would take more than an hour."""
         return self.seconds > LONG_RUN_SECONDS
 
+    def sentence(self) -> str:
+        """The estimate in words: time, memory and disk."""
+        return (f"about {duration_text(self.seconds)} at the measured rates "
+                f"(docs/performance.md), with about {self.memory / GIB:.1f} GiB of memory and "
+                f"{self.disk / GIB:.1f} GiB of disk")
+
 
 def ledger_rows_per_citizen(tables: EngineTables) -> float:
     """Expected ledger entries per citizen over the run, before the ledger sample.

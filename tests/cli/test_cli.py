@@ -151,3 +151,12 @@ def test_a_long_run_asks_in_a_terminal(monkeypatch, capsys, answer, starts):
         with pytest.raises(typer.Abort):
             confirm_long_run(_long(3), console)
     assert "start it?" in capsys.readouterr().err
+
+
+def test_run_help_shows_the_defaults_computed_from_the_population():
+    # written as [default: ...] like typer's own: rich must not take them for markup
+    result = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    for default in ("[default: about 4 chunks per worker", "[default: one per core",
+                    "[default: everyone up to 1,000,000 citizens"):
+        assert default in result.output

@@ -123,7 +123,7 @@ GRAPH = {name: imports_of(name) for name in MODULES}
 
 
 def test_the_import_graph_is_read_from_the_sources():
-    assert "scorelab.report" in GRAPH["scorelab.runner._runner"]
+    assert "scorelab.reporting" in GRAPH["scorelab.runner._runner"]
     assert "scorelab.runner" in GRAPH["scorelab.calibration._fit"]
     assert "scorelab.runner._checkpoint" in GRAPH["scorelab.runner._runner"]
     assert "scorelab.runner" not in GRAPH["scorelab.runner._runner"]  # its own, running

@@ -24,7 +24,7 @@ from scorelab._errors import (  # noqa: E402 (after numba's cache folder is set)
 from scorelab.audit import CitizenStory, Comparison, explain  # noqa: E402
 from scorelab.calibration import CalibrationResult, calibrate  # noqa: E402
 from scorelab.policy import PolicyInfo, ValidationSummary, policies, validate  # noqa: E402
-from scorelab.report import compare, report  # noqa: E402
+from scorelab.reporting import compare, report  # noqa: E402
 from scorelab.runner import RunProgress, RunResult, run  # noqa: E402
 
 __all__ = [

@@ -14,7 +14,7 @@ import scorelab
 from scorelab._errors import RunFolderError
 from scorelab._run_folder import write_atomically
 from scorelab.cli import app
-from scorelab.report import write_audit_and_report
+from scorelab.reporting import write_audit_and_report
 
 SECTIONS = ("summary", "scores", "listed", "wrongful", "services", "rewards", "behaviour",
             "disparities", "stories", "policy")

@@ -17,9 +17,10 @@ from scorelab.calibration import CalibrationResult
 from scorelab.runner import RunResult
 
 
-def table(*columns: str, right: tuple[str, ...] = (), title: str | None = None) -> Table:
+def table(*columns: str, right: tuple[str, ...] = (), title: str | None = None,
+          title_justify: str = "left") -> Table:
     """A borderless table with these columns; the ``right`` ones right-aligned (numbers)."""
-    out = Table(box=None, title=title, title_justify="left")
+    out = Table(box=None, title=title, title_justify=title_justify)
     for name in columns:
         out.add_column(name, justify="right" if name in right else "left")
     return out
@@ -120,11 +121,12 @@ def render_calibration(result: CalibrationResult) -> Group:
     """The fitted parameters and the fit table, for the terminal."""
     parameters = table("parameter", "start", "fitted",
                        title=f"{result.evaluations} simulations, objective "
-                             f"{result.start_objective:.4g} -> {result.objective:.4g}")
+                             f"{result.start_objective:.4g} -> {result.objective:.4g}",
+                       title_justify="center")
     for key, value in result.parameters.items():
         parameters.add_row(key, f"{result.start[key]:.4g}", f"{value:.4g}")
     fit = table("date", "metric", "bound", "target", "simulated", "ratio",
-                title=f"written to {result.folder}")
+                title=f"written to {result.folder}", title_justify="center")
     for row in result.fit:
         fit.add_row(row.date.isoformat(), row.metric, row.bound, f"{row.target:,.0f}",
                     f"{row.simulated:,.0f}", f"{row.ratio:.3f}")

@@ -6,13 +6,14 @@ manifest)`` does the same without reading the manifest, for the runner's staging
 folder. ``scorelab.compare(a, b)`` (``scorelab compare A B``) prints and writes
 the differences between two runs.
 
-Note: ``scorelab.report`` is the function once ``scorelab`` is imported, so
-import names from this package with ``from scorelab.report import ...``.
+The package is ``scorelab.reporting`` so that ``scorelab.report`` can be the
+public function that mirrors ``scorelab report`` (as ``scorelab.run`` and the
+``scorelab.runner`` package).
 """
 
 from __future__ import annotations
 
-from scorelab.report._compare import compare
-from scorelab.report._report import report, write_audit_and_report
+from scorelab.reporting._compare import compare
+from scorelab.reporting._report import report, write_audit_and_report
 
 __all__ = ["compare", "report", "write_audit_and_report"]

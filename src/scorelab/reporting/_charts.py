@@ -1,7 +1,7 @@
 """Plotly figures used by the report and the comparison page.
 
 Each builder takes plain lists or an audit-table slice and returns a
-``go.Figure``; :func:`scorelab.report._html.figure` turns it into HTML. Shares
+``go.Figure``; :func:`scorelab.reporting._html.figure` turns it into HTML. Shares
 are plotted as percentages, ratios on a log axis with the Aequitas band
 [0.8, 1.25] shaded, intervals as error bars.
 """

@@ -28,9 +28,9 @@ from scorelab.audit import (
     ComparisonRow,
     compare_runs,
 )
-from scorelab.report import _charts as charts
-from scorelab.report._data import cumulative
-from scorelab.report._html import Html, figure, page, paragraph, section, table
+from scorelab.reporting import _charts as charts
+from scorelab.reporting._data import cumulative
+from scorelab.reporting._html import Html, figure, page, paragraph, section, table
 
 #: Per-day events drawn over time (cumulated, per 100,000 citizens) when either run has them.
 TIME_MEASURES = {"denied": "service denials", "wrongful_records": "wrongful records",

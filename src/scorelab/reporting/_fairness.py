@@ -11,9 +11,9 @@ import math
 import polars as pl
 
 from scorelab.audit import FAIR_HIGH, FAIR_LOW
-from scorelab.report import _charts as charts
-from scorelab.report._data import ReportData
-from scorelab.report._html import Html, figure, interval, paragraph, percent, section, table, tag
+from scorelab.reporting import _charts as charts
+from scorelab.reporting._data import ReportData
+from scorelab.reporting._html import Html, figure, interval, paragraph, percent, section, table, tag
 
 MAX_TABLE_ROWS = 40
 OUTCOME_TITLES = {

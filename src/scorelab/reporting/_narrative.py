@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from scorelab.audit import CitizenStory
-from scorelab.report._data import ReportData
-from scorelab.report._html import Html, number, paragraph, section, table, tag
+from scorelab.reporting._data import ReportData
+from scorelab.reporting._html import Html, number, paragraph, section, table, tag
 
 MAX_STORY_ENTRIES = 40
 

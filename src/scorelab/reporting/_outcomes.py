@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import math
 
-from scorelab.report import _charts as charts
-from scorelab.report._data import ReportData, cumulative
-from scorelab.report._html import Html, figure, number, paragraph, percent, section, table, tag
-from scorelab.report._sections import total
+from scorelab.reporting import _charts as charts
+from scorelab.reporting._data import ReportData, cumulative
+from scorelab.reporting._html import Html, figure, number, paragraph, percent, section, table, tag
+from scorelab.reporting._sections import total
 from scorelab.world import BEHAVIOURS, SERVICES
 
 

@@ -33,12 +33,12 @@ from scorelab.audit import (
     story,
     write_audit,
 )
-from scorelab.report._data import ReportData, read_policy
-from scorelab.report._fairness import disparities_section
-from scorelab.report._html import page
-from scorelab.report._narrative import policy_section, stories_section
-from scorelab.report._outcomes import behaviour_section, rewards_section, services_section
-from scorelab.report._sections import (
+from scorelab.reporting._data import ReportData, read_policy
+from scorelab.reporting._fairness import disparities_section
+from scorelab.reporting._html import page
+from scorelab.reporting._narrative import policy_section, stories_section
+from scorelab.reporting._outcomes import behaviour_section, rewards_section, services_section
+from scorelab.reporting._sections import (
     lists_section,
     scores_section,
     summary_section,

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from scorelab.report import _charts as charts
-from scorelab.report._data import ReportData, cumulative
-from scorelab.report._html import (
+from scorelab.reporting import _charts as charts
+from scorelab.reporting._data import ReportData, cumulative
+from scorelab.reporting._html import (
     Html,
     cards,
     figure,

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from scorelab._run_folder import staging_of
 from scorelab._version import __version__
 from scorelab.engine import is_compiled, make_layout, score_bins, warm_up
 from scorelab.policy import LoadedPolicy, load_policy
-from scorelab.report import write_audit_and_report
+from scorelab.reporting import write_audit_and_report
 from scorelab.runner import _checkpoint as checkpoint
 from scorelab.runner._backends import chunk_results
 from scorelab.runner._columns import UsedColumns, used_columns
@@ -178,7 +177,8 @@ def run(
                                     force=force)
         return _resume(Path(resume), progress=progress, **options)
     if policy is None:
-        raise RunRefusedError("give a policy to run (a file or a shipped name), or resume=")
+        raise RunRefusedError("give a policy to run (a file or a shipped id; POLICY on the "
+                              "command line), or resume= (--resume)")
     _check_options(citizens, days, chunk_size, workers, ledger_sample, checkpoint_every)
     loaded_policy = policy if isinstance(policy, LoadedPolicy) else load_policy(
         resolve_policy(policy))
@@ -199,9 +199,7 @@ def run(
         report=report, policy_path=str(loaded_policy.path),
         scenario_path=str(loaded_scenario.path) if loaded_scenario.path else None)
     plan = plan_run(loaded_policy, loaded_scenario, request)
-    if out is None:
-        out = Path(tempfile.mkdtemp(prefix="scorelab-run-")) / "run"
-    out = Path(out).resolve()
+    out = Path(out).resolve()  # set above: the default folder when none was given
     need = refuse_if_too_big(plan.job.tables, citizens=meta.citizens, chunk_size=chunk_size,
                              workers=sizing_workers, baseline=baseline, out=out,
                              report=report)

@@ -6,6 +6,7 @@ import scorelab
 import scorelab.audit
 import scorelab.calibration
 import scorelab.engine
+import scorelab.experiments
 import scorelab.policy
 import scorelab.reporting
 import scorelab.runner
@@ -17,14 +18,14 @@ EXPECTED = {
         "RunInterruptedError", "RunProgress", "RunRefusedError", "RunResult", "ScenarioError",
         "ScorelabError", "ValidationSummary",
         "__version__", "calibrate", "explain", "policies", "run", "validate",
-        "Comparison", "compare", "report",
+        "Comparison", "compare", "report", "ExperimentError", "ExperimentResult", "experiment",
     },
     scorelab.policy: {
         "CompiledCondition", "ConditionError", "LoadedPolicy", "Policy", "PolicyInfo",
         "ValidationSummary", "compile_condition", "load_policy", "policies", "validate",
     },
     scorelab.runner: {"PHASES", "RunProgress", "RunResult", "plan_chunks", "read_manifest", "run",
-                      "DEFAULT_CHECKPOINT_EVERY", "Estimate"},
+                      "DEFAULT_CHECKPOINT_EVERY", "Estimate", "local_pool"},
     scorelab.audit: {
         "CitizenStory", "Comparison", "ComparisonRow", "audit_table", "compare_runs", "explain",
         # what the report is drawn from, through this __init__
@@ -44,12 +45,15 @@ EXPECTED = {
         "CITIZEN_COUNTERS", "EngineTables", "Groups", "Layout", "clear_household",
         "make_layout", "new_household", "run_chunk", "score_bins", "to_kernel",
     },
+    scorelab.experiments: {"Experiment", "ExperimentProgress", "ExperimentResult", "catalogue",
+                           "experiment", "load_experiment"},
     scorelab.world: {
         "BEHAVIOURS", "SENSORS", "SERVICES", "Census", "Citizens", "LoadedScenario", "Scenario",
         "generate", "load_census", "load_scenario",
         # what the policy, runner and calibration packages use, through this __init__
         "BEHAVIOUR_NAMES", "SENSOR_NAMES", "SERVICE_NAMES", "BLOCK", "CensusCdfs",
         "census_cdfs", "in_sample", "age_band_of", "FreeParameter", "AGE_BANDS",
+        "deep_merge",
     },
 }
 

@@ -14,6 +14,7 @@ from scorelab._version import __version__
 _numba_cache.configure()
 
 from scorelab._errors import (  # noqa: E402 (after numba's cache folder is set)
+    ExperimentError,
     PolicyError,
     RunFolderError,
     RunInterruptedError,
@@ -23,6 +24,7 @@ from scorelab._errors import (  # noqa: E402 (after numba's cache folder is set)
 )
 from scorelab.audit import CitizenStory, Comparison, explain  # noqa: E402
 from scorelab.calibration import CalibrationResult, calibrate  # noqa: E402
+from scorelab.experiments import ExperimentResult, experiment  # noqa: E402
 from scorelab.policy import PolicyInfo, ValidationSummary, policies, validate  # noqa: E402
 from scorelab.reporting import compare, report  # noqa: E402
 from scorelab.runner import RunProgress, RunResult, run  # noqa: E402
@@ -31,6 +33,8 @@ __all__ = [
     "CalibrationResult",
     "CitizenStory",
     "Comparison",
+    "ExperimentError",
+    "ExperimentResult",
     "PolicyError",
     "PolicyInfo",
     "RunFolderError",
@@ -44,6 +48,7 @@ __all__ = [
     "__version__",
     "calibrate",
     "compare",
+    "experiment",
     "explain",
     "policies",
     "report",

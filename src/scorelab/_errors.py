@@ -7,6 +7,7 @@ known, the key path, and what was expected::
     ├── InputFileError       an input file is invalid (file, line, key, reason)
     │   ├── PolicyError      a policy file is unreadable or invalid
     │   ├── ScenarioError    a scenario file is unreadable or invalid
+    │   ├── ExperimentError  an experiment file is unreadable or invalid
     │   └── TargetsError     a calibration targets file (date,metric,value) is invalid
     ├── RunFolderError       a run folder is missing, incomplete or not a run
     ├── RunRefusedError      a run was refused before it started (bad options, too big)
@@ -76,6 +77,10 @@ class PolicyError(InputFileError):
 
 class ScenarioError(InputFileError):
     """A scenario file is unreadable or invalid."""
+
+
+class ExperimentError(InputFileError):
+    """An experiment file is unreadable or invalid."""
 
 
 class RunFolderError(ScorelabError):

@@ -30,13 +30,18 @@ API_ONLY = {
     ("run", "on_estimate"): "a callback: the command shows the estimate and asks with it",
     ("calibrate", "progress"): "a callback: the command prints one line per simulation with it",
     ("explain", "manifest"): "the runner's manifest for a folder it is still writing",
+    ("experiment", "progress"): "a callback: the command draws its own progress bar with it",
+}
+#: Options only the command has, each with the API function that answers the same question.
+CLI_ONLY = {
+    ("experiment", "list_outputs"): "scorelab.experiments.catalogue() lists the outputs",
 }
 
 
 def _cli_defaults(name: str) -> dict[str, object]:
     """The command's parameters by Python name: its default, or NO_DEFAULT when required."""
     return {param.name: NO_DEFAULT if param.required else param.default
-            for param in COMMANDS[name].params}
+            for param in COMMANDS[name].params if (name, param.name) not in CLI_ONLY}
 
 
 def _api_defaults(name: str) -> dict[str, object]:
@@ -67,6 +72,8 @@ def test_a_command_takes_its_functions_keywords_with_the_same_defaults(name):
 def test_every_api_only_keyword_exists():
     for name, keyword in API_ONLY:
         assert keyword in inspect.signature(getattr(scorelab, name)).parameters, (name, keyword)
+    for name, option in CLI_ONLY:
+        assert option in {param.name for param in COMMANDS[name].params}, (name, option)
 
 
 def test_run_without_out_writes_the_same_folder_from_the_api_and_the_cli(tmp_path, monkeypatch):

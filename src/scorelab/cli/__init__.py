@@ -8,7 +8,10 @@ printed as one line on stderr with exit code 2.
 from __future__ import annotations
 
 import scorelab.cli._audit  # noqa: F401 (registers `scorelab report`, `compare`)
-from scorelab.cli import _calibrate  # noqa: F401 (registers `scorelab calibrate`)
+from scorelab.cli import (
+    _calibrate,  # noqa: F401 (registers `scorelab calibrate`)
+    _experiment,  # noqa: F401 (registers `scorelab experiment`)
+)
 from scorelab.cli._app import app, main
 
 __all__ = ["app", "main"]

@@ -14,6 +14,7 @@ from rich.text import Text
 from scorelab._echo import printable
 from scorelab.audit import CitizenStory, Comparison
 from scorelab.calibration import CalibrationResult
+from scorelab.experiments import ExperimentResult
 from scorelab.runner import RunResult
 
 
@@ -140,3 +141,29 @@ def _shown(text: str) -> str:
     \[/b] \x1b[2J
     """
     return escape(printable(text))
+
+
+def render_experiment(result: ExperimentResult) -> Group:
+    """Each output's mean over the design, and what drives it most (sobol, morris)."""
+    summary = result.summary
+    outputs = table("output", "mean over points", "lowest point", "highest point",
+                    right=("mean over points", "lowest point", "highest point"),
+                    title=f"experiment written to {result.folder}")
+    for output in summary["output"].unique(maintain_order=True).to_list():
+        means = summary.filter(summary["output"] == output)["mean"]
+        outputs.add_row(_shown(output), f"{means.mean():,.4g}", f"{means.min():,.4g}",
+                        f"{means.max():,.4g}")
+    parts: list[object] = [outputs]
+    path = result.folder / "sensitivity.parquet"
+    if path.exists():
+        sensitivity = result.sensitivity
+        index = "ST" if "ST" in sensitivity.columns else "mu_star"
+        drivers = table("output", "factor", index, right=(index,),
+                        title=f"what drives each output ({index}, highest first)")
+        for output in sensitivity["output"].unique(maintain_order=True).to_list():
+            rows = sensitivity.filter(sensitivity["output"] == output).sort(
+                index, descending=True, nulls_last=True)
+            for row in rows.iter_rows(named=True):
+                drivers.add_row(_shown(output), _shown(row["factor"]), f"{row[index]:.3f}")
+        parts += [Text(""), drivers]
+    return Group(*parts)

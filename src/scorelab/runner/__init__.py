@@ -7,6 +7,7 @@ The package is ``scorelab.runner`` rather than ``scorelab.run`` so that
 from __future__ import annotations
 
 from scorelab._run_folder import read_manifest
+from scorelab.runner._backends import local_pool
 from scorelab.runner._estimate import Estimate
 from scorelab.runner._plan import plan_chunks
 from scorelab.runner._request import DEFAULT_CHECKPOINT_EVERY
@@ -14,4 +15,4 @@ from scorelab.runner._result import RunResult
 from scorelab.runner._runner import PHASES, RunProgress, run
 
 __all__ = ["DEFAULT_CHECKPOINT_EVERY", "PHASES", "Estimate", "RunProgress", "RunResult",
-           "plan_chunks", "read_manifest", "run"]
+           "local_pool", "plan_chunks", "read_manifest", "run"]

@@ -100,6 +100,34 @@ def _pool_results(job: Job, spans: list[tuple[int, int]], workers: int, stop: St
             _terminate(pool)
 
 
+@contextlib.contextmanager
+def local_pool(workers: int, initializer: Callable[..., None] | None = None,
+               initargs: tuple = ()) -> Iterator[ProcessPoolExecutor]:
+    """A pool of forked workers that ignore SIGINT and die with this process.
+
+    Left normally, it waits for its workers; left by an exception (a stop, a
+    failure), it ends them at once. Other packages' many-task jobs (experiments)
+    use it as the runner's chunks do.
+    """
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_init_task_worker,
+                               initargs=(os.getpid(), initializer, initargs))
+    try:
+        yield pool
+    except BaseException:
+        _terminate(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _init_task_worker(parent: int, initializer: Callable[..., None] | None,
+                      initargs: tuple) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    die_with_parent(parent)
+    if initializer is not None:
+        initializer(*initargs)
+
+
 def _terminate(pool: ProcessPoolExecutor) -> None:
     """End a pool's workers now (a stopped or failed run does not wait for their chunks)."""
     processes = list((getattr(pool, "_processes", None) or {}).values())

@@ -19,7 +19,13 @@ from scorelab.world._population import (
     generate,
     in_sample,
 )
-from scorelab.world._scenario import FreeParameter, LoadedScenario, Scenario, load_scenario
+from scorelab.world._scenario import (
+    FreeParameter,
+    LoadedScenario,
+    Scenario,
+    deep_merge,
+    load_scenario,
+)
 from scorelab.world._vocabulary import (
     BEHAVIOUR_NAMES,
     BEHAVIOURS,
@@ -50,4 +56,5 @@ __all__ = [
     "load_census",
     "load_scenario",
     "census_cdfs",
+    "deep_merge",
 ]

@@ -1,0 +1,313 @@
+"""``scorelab.experiment``: plan, run, resume and summarise many simulations.
+
+Data flow::
+
+    experiment.toml --load_experiment--> Experiment --simulations--> design points x replicates
+    each point --set_numbers--> inputs/point-NNNN-{policy,scenario}.toml
+    each simulation --scorelab.run (one worker, no report)--> run folder --measure--> outputs
+        --> simulations/NNNNNN.json (the folder itself is removed unless keep_runs)
+    all done --> design.parquet, results.parquet, summary.parquet, sensitivity.parquet,
+                 manifest.json last; the staging folder is renamed into place
+
+Simulations run in a local pool whose workers persist (the engine loads once per
+worker) and die with the experiment; each result is saved as it arrives, so a
+stopped experiment resumes where it was. A simulation's bytes depend only on its
+inputs and seed, so the worker count never changes a result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from scorelab._errors import RunInterruptedError, RunRefusedError
+from scorelab._owned import check_out, marker_kind, remove_owned, write_marker, writing
+from scorelab._version import __version__
+from scorelab.experiments._design import Simulation, simulations
+from scorelab.experiments._file import Experiment, find_file, load_experiment
+from scorelab.experiments._measures import measure
+from scorelab.experiments._paths import base_documents, dumps, set_numbers
+from scorelab.experiments._summary import sensitivity_table, summary_table
+from scorelab.runner import local_pool, run
+
+KIND = "experiment"
+FILES = ("experiment.toml", "request.json", "design.parquet", "results.parquet",
+         "summary.parquet", "sensitivity.parquet", "manifest.json", "inputs", "simulations",
+         "runs", "scratch")
+
+
+@dataclass(frozen=True)
+class ExperimentProgress:
+    """Simulations done out of all of them (``done`` counts those resumed too)."""
+
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    """A finished experiment folder and its tables (polars)."""
+
+    folder: Path
+
+    def table(self, name: str) -> pl.DataFrame:
+        """One of ``design``, ``results``, ``summary``, ``sensitivity``."""
+        return pl.read_parquet(self.folder / f"{name}.parquet")
+
+    @property
+    def results(self) -> pl.DataFrame:  # noqa: D102
+        return self.table("results")
+
+    @property
+    def summary(self) -> pl.DataFrame:  # noqa: D102
+        return self.table("summary")
+
+    @property
+    def sensitivity(self) -> pl.DataFrame:  # noqa: D102
+        return self.table("sensitivity")
+
+
+def experiment(
+    path: str | Path | None = None,
+    *,
+    out: str | Path | None = None,
+    resume: str | Path | None = None,
+    citizens: int | None = None,
+    days: int | None = None,
+    replicates: int | None = None,
+    samples: int | None = None,
+    workers: int = 1,
+    keep_runs: bool = False,
+    force: bool = False,
+    progress: Callable[[ExperimentProgress], None] | None = None,
+) -> ExperimentResult:
+    """Run the experiment in ``path`` into the folder ``out`` (or continue one with ``resume``).
+
+    Args:
+        path: an experiment file (TOML; docs/experiments.md).
+        out: the experiment folder; default ``runs/<experiment file name>``.
+        resume: a stopped experiment's folder: its done simulations are kept.
+        citizens: population size, overriding the file's.
+        days: days to simulate, overriding the file's.
+        replicates: seeds per design point, overriding the file's.
+        samples: base samples of a sampled design, overriding the file's.
+        workers: local worker processes, each running one simulation at a time.
+        keep_runs: keep every simulation's run folder under ``runs/``.
+        force: replace an earlier experiment folder at ``out``.
+        progress: called with an :class:`ExperimentProgress` after each simulation.
+
+    Raises:
+        ExperimentError: the file is invalid (file, line, key, what was expected).
+        RunRefusedError: bad options, or ``out`` is not scorelab's to replace.
+        RunInterruptedError: stopped (Ctrl-C, a lost worker); resume the folder.
+    """
+    if workers < 1:
+        raise RunRefusedError(f"workers must be at least 1, got {workers}")
+    overrides = {"citizens": citizens, "days": days, "replicates": replicates,
+                 "samples": samples}
+    if resume is not None:
+        if path is not None or any(v is not None for v in overrides.values()):
+            raise RunRefusedError("resume continues an experiment as it was asked: give "
+                                  "only the folder (and workers)")
+        final = Path(resume).resolve()
+        staging = _staging(final)
+        if not staging.is_dir():
+            raise RunRefusedError(f"{final}: no stopped experiment to resume (nothing at "
+                                  f"{staging})")
+        request = json.loads((staging / "request.json").read_text())
+        source = Path(request["source"])
+        if not source.is_file() or _sha(source) != request["sha256"]:
+            raise RunRefusedError(f"{source}: the experiment file changed (or went) since the "
+                                  "experiment started; start it again with --force")
+        loaded = load_experiment(source, **request["overrides"])
+        keep_runs = request["keep_runs"]
+    else:
+        if path is None:
+            raise RunRefusedError("give an experiment file, or resume= (--resume)")
+        loaded = load_experiment(path, **overrides)
+        final = Path(out if out is not None else Path("runs") / Path(path).stem).resolve()
+    with writing(final):
+        if resume is None:
+            staging = _start(loaded, final, overrides, keep_runs=keep_runs, force=force)
+        return _finish(loaded, staging, final, workers=workers, keep_runs=keep_runs,
+                       progress=progress)
+
+
+def _staging(final: Path) -> Path:
+    return final.parent / f".{final.name}.partial"
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _start(loaded: Experiment, final: Path, overrides: dict[str, Any], *, keep_runs: bool,
+           force: bool) -> Path:
+    """A fresh staging folder with the exact input, the request and each point's input files."""
+    check_out(final, KIND, FILES, force=force)
+    staging = _staging(final)
+    if staging.exists():
+        if marker_kind(staging) != KIND:
+            raise RunRefusedError(f"{staging}: exists and is not a scorelab experiment folder")
+        if not force:
+            raise RunRefusedError(f"{final}: a stopped experiment is there; continue it with "
+                                  f"--resume {final}, or start again with --force")
+        remove_owned(staging, KIND)
+    staging.mkdir(parents=True)
+    write_marker(staging, KIND)
+    shutil.copyfile(loaded.path, staging / "experiment.toml")
+    request = {"scorelab_version": __version__, "source": str(loaded.path.resolve()),
+               "sha256": _sha(loaded.path), "keep_runs": keep_runs,
+               "overrides": {k: v for k, v in overrides.items() if v is not None}}
+    (staging / "request.json").write_text(json.dumps(request, indent=2) + "\n")
+    (staging / "simulations").mkdir()
+    return staging
+
+
+def _point_inputs(loaded: Experiment, staging: Path, sims: list[Simulation]) -> dict[int, tuple]:
+    """Each design point's policy and scenario files (written once, reused on resume)."""
+    base = base_documents(loaded.policy_path, loaded.scenario_path)
+    folder = staging / "inputs"
+    folder.mkdir(exist_ok=True)
+    inputs: dict[int, tuple] = {}
+    for sim in sims:
+        if sim.point in inputs:
+            continue
+        policy_file, scenario_file = loaded.policy_path, loaded.scenario_path
+        numbers = {k: float(v) for k, v in sim.values.items() if not isinstance(v, str)}
+        for factor in loaded.factors:
+            if factor.categorical:
+                level = find_file(factor.path, str(sim.values[factor.path]), loaded.path.parent)
+                if factor.path == "policy":
+                    policy_file = level
+                else:
+                    scenario_file = level
+        if any(k.startswith("policy.") for k in numbers):
+            policy_file = folder / f"point-{sim.point:04d}-policy.toml"
+            if not policy_file.exists():
+                document = set_numbers(base["policy"], numbers, "policy")
+                policy_file.write_text(dumps(document))
+        if any(k.startswith("scenario.") for k in numbers):
+            scenario_file = folder / f"point-{sim.point:04d}-scenario.toml"
+            if not scenario_file.exists():
+                document = set_numbers(base["scenario"], numbers, "scenario",
+                                       base["scenario merged"])
+                scenario_file.write_text(dumps(document))
+        inputs[sim.point] = (policy_file, scenario_file)
+    return inputs
+
+
+def _finish(loaded: Experiment, staging: Path, final: Path, *, workers: int, keep_runs: bool,
+            progress: Callable[[ExperimentProgress], None] | None) -> ExperimentResult:
+    """Run what is not done yet, then write the tables and publish the folder."""
+    clock = time.perf_counter()
+    sims = simulations(loaded)
+    inputs = _point_inputs(loaded, staging, sims)
+    saved = staging / "simulations"
+    todo = [s for s in sims if not (saved / f"{s.number:06d}.json").exists()]
+    done = len(sims) - len(todo)
+    meta = loaded.meta
+    tasks = [(s.number, *map(str, inputs[s.point]), s.seed) for s in todo]
+    settings = (meta.citizens, meta.days, tuple(meta.outputs), str(staging), keep_runs)
+
+    def save(number: int, outputs: dict[str, float]) -> None:
+        nonlocal done
+        target = saved / f"{number:06d}.json"
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(json.dumps(outputs))
+        os.replace(tmp, target)  # a stop never leaves half a result
+        done += 1
+        if progress is not None:
+            progress(ExperimentProgress(done, len(sims)))
+
+    try:
+        if workers == 1 or len(tasks) <= 1:
+            for task in tasks:
+                save(*simulate_one(task, settings))
+        else:
+            _in_pool(tasks, settings, workers, save)
+    except KeyboardInterrupt:
+        raise RunInterruptedError(
+            f"stopped: {done} of {len(sims)} simulations are saved; continue with: "
+            f"scorelab experiment --resume {final}", exit_code=130) from None
+    _write_tables(loaded, staging, sims, time.perf_counter() - clock)
+    scratch = staging / "scratch"
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    if final.exists():
+        remove_owned(final, KIND)
+    os.replace(staging, final)
+    return ExperimentResult(final)
+
+
+def _in_pool(tasks: list[tuple], settings: tuple, workers: int,
+             save: Callable[[int, dict[str, float]], None]) -> None:
+    """Run ``tasks`` on ``workers`` processes, saving each result as it comes back."""
+    with local_pool(workers) as pool:
+        pending: set[Future] = set()
+        queue = list(reversed(tasks))
+        while queue or pending:
+            while queue and len(pending) < 2 * workers:
+                pending.add(pool.submit(simulate_one, queue.pop(), settings))
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                try:
+                    save(*future.result())
+                except Exception as exc:  # a lost worker: BrokenProcessPool
+                    if isinstance(exc, RunRefusedError | RunInterruptedError):
+                        raise
+                    raise RunInterruptedError(
+                        f"a worker process failed ({type(exc).__name__}: {exc}); the "
+                        "simulations done are saved: continue with --resume") from None
+
+
+def simulate_one(task: tuple, settings: tuple) -> tuple[int, dict[str, float]]:
+    """Run one simulation and measure its outputs (in a worker or in process)."""
+    number, policy_file, scenario_file, seed = task
+    citizens, days, outputs, staging, keep_runs = settings
+    folder = Path(staging) / ("runs" if keep_runs else "scratch") / f"sim-{number:06d}"
+    scenario = None if scenario_file == "None" else scenario_file
+    run(policy_file, scenario, citizens=citizens, days=days, seed=seed, out=folder,
+        report=False, workers=1, force=True)
+    values = measure(folder, outputs)
+    if not keep_runs:
+        remove_owned(folder, "run")
+    return number, values
+
+
+def _write_tables(loaded: Experiment, staging: Path, sims: list[Simulation],
+                  seconds: float) -> None:
+    """design, results, summary and sensitivity tables, then the manifest."""
+    outputs = list(loaded.meta.outputs)
+    rows = []
+    for sim in sims:
+        values = json.loads((staging / "simulations" / f"{sim.number:06d}.json").read_text())
+        rows.append({"simulation": sim.number, "point": sim.point, "replicate": sim.replicate,
+                     "seed": sim.seed, **{k: values[k] for k in outputs}})
+    design = pl.DataFrame([{"simulation": s.number, "point": s.point, "replicate": s.replicate,
+                            "seed": s.seed, **{k: (v if isinstance(v, str) else float(v))
+                                               for k, v in s.values.items()}} for s in sims])
+    results = pl.DataFrame(rows)
+    design.write_parquet(staging / "design.parquet")
+    results.write_parquet(staging / "results.parquet")
+    summary_table(results, outputs).write_parquet(staging / "summary.parquet")
+    sensitivity = sensitivity_table(loaded, sims, results, outputs)
+    if sensitivity is not None:
+        sensitivity.write_parquet(staging / "sensitivity.parquet")
+    manifest = {"scorelab_version": __version__, "name": loaded.meta.name,
+                "experiment": loaded.model.model_dump(mode="json"),
+                "simulations": len(sims), "points": sims[-1].point + 1 if sims else 0,
+                "seconds": round(seconds, 3),
+                "files": sorted(p.name for p in staging.iterdir() if p.suffix == ".parquet")}
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+

@@ -1,0 +1,131 @@
+"""The catalogue of scalar outputs an experiment can ask of each simulation.
+
+Every measure of the run summary (``RunResult.summary``), plus measures by name
+pattern: a grade's share, a list's count, a service's denials, and a disparity
+ratio: ``ratio:<measure>:<dimension>:<group>/<reference>``, the measure per
+person in one group over the same in another (``ratio:wrongful_shamed:sex:female/male``).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from scorelab.runner import RunResult
+from scorelab.world import SERVICE_NAMES
+
+SUMMARY = {
+    "acts": "acts committed (after deterrence), whole run",
+    "unseen_acts": "acts no sensor recorded",
+    "records": "records made, true and wrongful",
+    "wrongful_records": "records of acts never committed",
+    "denials": "service attempts denied",
+    "wrongful_denials": "denials that happened only because of wrongful records",
+    "rewards_yuan": "rewards paid, in yuan",
+    "shamed": "times people were publicly shamed",
+    "wrongful_shamed": "times people were shamed for a wrongful record",
+    "appeals": "records appealed",
+    "appeals_won": "appeals that overturned their record",
+    "mean_score": "mean score on the last day",
+    "median_score": "median score on the last day",
+}
+PATTERNS = {
+    "grade_<grade>": "people in a grade on the last day",
+    "share_grade_<grade>": "share of people in a grade on the last day",
+    "listed_<list>": "people on a list on the last day",
+    "denials_<service>": "attempts at one service denied",
+    "wrongful_denials_<service>": "denials of one service caused by wrongful records",
+    "ratio:<measure>:<dimension>:<group>/<reference>": (
+        "a disparity: the measure per person in <group> over the same in <reference> "
+        "(measure: acts, records, wrongful_records, denials, wrongful_denials, shamed, "
+        "wrongful_shamed, appeals; dimension: sex, age_band, region, urban, income_decile, "
+        "occupation)"),
+}
+# a ratio's measure: the daily columns it sums
+RATIO_COLUMNS = {
+    "acts": "acts_", "records": "records_by_", "wrongful_records": "wrongful_records_by_",
+    "denials": "denied_", "wrongful_denials": "wrongful_denied_", "shamed": "shamed",
+    "wrongful_shamed": "wrongful_shamed", "appeals": "appeals",
+}
+DIMENSIONS = ("sex", "age_band", "region", "urban", "income_decile", "occupation")
+
+
+def catalogue() -> list[tuple[str, str]]:
+    """Every output name (or pattern) with what it means, for ``--list-outputs``."""
+    return [*SUMMARY.items(), *PATTERNS.items()]
+
+
+def check_output(name: str) -> str:
+    """Why ``name`` is not an output an experiment can ask for; "" when it is."""
+    if name in SUMMARY or name.startswith(("grade_", "share_grade_", "listed_")):
+        return ""
+    for prefix in ("denials_", "wrongful_denials_"):
+        if name.startswith(prefix):
+            service = name.removeprefix(prefix)
+            return "" if service in SERVICE_NAMES else (
+                f'"{name}": no service "{service}": expected one of {", ".join(SERVICE_NAMES)}')
+    if name.startswith("ratio:"):
+        parts = name.split(":")
+        if len(parts) != 4 or "/" not in parts[3]:
+            return f'"{name}": a ratio is ratio:<measure>:<dimension>:<group>/<reference>'
+        if parts[1] not in RATIO_COLUMNS:
+            return (f'"{name}": a ratio\'s measure is one of {", ".join(RATIO_COLUMNS)}, '
+                    f'got "{parts[1]}"')
+        if parts[2] not in DIMENSIONS:
+            return (f'"{name}": a ratio\'s dimension is one of {", ".join(DIMENSIONS)}, '
+                    f'got "{parts[2]}"')
+        return ""
+    return f'"{name}" is not an output: see scorelab experiment --list-outputs'
+
+
+def measure(folder: Path, names: tuple[str, ...]) -> dict[str, float]:
+    """The named outputs of one finished run folder.
+
+    Read with pyarrow, not polars: this runs in forked pool workers, where a
+    polars thread pool inherited from the parent can deadlock.
+
+    Raises:
+        KeyError: a grade, list or ratio group the run does not have (named).
+    """
+    result = RunResult(folder)
+    summary = result.summary()
+    daily = pq.read_table(folder / "daily.parquet")
+    everyone = daily.filter(pc.equal(daily["dimension"].cast(pa.string()), "all"))
+    out: dict[str, float] = {}
+    for name in names:
+        if name.startswith("share_grade_"):
+            out[name] = summary[name.removeprefix("share_")] / summary["citizens"]
+        elif name.startswith(("denials_", "wrongful_denials_")):
+            column = name.replace("denials_", "denied_", 1)
+            out[name] = float(pc.sum(everyone[column]).as_py() or 0)
+        elif name.startswith("ratio:"):
+            out[name] = _ratio(daily, name)
+        else:
+            out[name] = float(summary[name])
+    return out
+
+
+def _ratio(daily: pa.Table, name: str) -> float:
+    """``ratio:<measure>:<dimension>:<group>/<reference>`` of one run (NaN over 0 per person)."""
+    _, what, dimension, groups = name.split(":")
+    group, reference = groups.split("/", 1)
+    prefix = RATIO_COLUMNS[what]
+    columns = [c for c in daily.column_names if c == prefix or (prefix.endswith("_")
+                                                                and c.startswith(prefix))]
+    rows = daily.filter(pc.equal(daily["dimension"].cast(pa.string()), dimension))
+    last = pc.max(rows["day"]).as_py()
+    rates = {}
+    for label in (group, reference):
+        mine = rows.filter(pc.equal(rows["group"].cast(pa.string()), label))
+        if mine.num_rows == 0:
+            known = sorted(set(rows["group"].cast(pa.string()).to_pylist()))
+            raise KeyError(f'{name}: no group "{label}" in {dimension}: expected one of '
+                           + ", ".join(known))
+        people = mine.filter(pc.equal(mine["day"], last))["population"][0].as_py()
+        total = float(sum(pc.sum(mine[c]).as_py() or 0 for c in columns))
+        rates[label] = total / people if people else math.nan
+    return rates[group] / rates[reference] if rates[reference] else math.nan

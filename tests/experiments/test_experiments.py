@@ -1,0 +1,169 @@
+"""Experiments: located errors, paired seeds, the numbers of a plain run, resume and workers."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+import scorelab
+from scorelab.cli import app
+from scorelab.experiments import load_experiment
+from scorelab.experiments._measures import measure
+
+INVALID = sorted((Path(__file__).parent / "invalid").glob("*.toml"))
+ROOT = Path(__file__).resolve().parents[2]
+
+GRID = """
+[experiment]
+name = "grid"
+policy = "jaywalking-shaming"
+scenario = "cameras-2018"
+citizens = 3000
+days = 60
+replicates = 2
+seed = 5
+design = "grid"
+outputs = ["shamed", "wrongful_shamed", "records", "share_grade_none",
+           "ratio:shamed:sex:male/female"]
+
+[[factor]]
+path = "scenario.cameras.count"
+values = [176_000_000, 600_000_000]
+"""
+
+SOBOL = """
+[experiment]
+name = "sobol"
+policy = "jaywalking-shaming"
+citizens = 2000
+days = 60
+replicates = 1
+seed = 9
+design = "sobol"
+samples = 8
+outputs = ["shamed"]
+
+[[factor]]
+path = "scenario.cameras.count"
+range = [50_000_000, 600_000_000]
+
+[[factor]]
+path = "scenario.behaviours.fraud.rate_per_year"
+range = [0.001, 0.05]
+"""
+
+
+def _write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _expected(path: Path) -> str:
+    line, rest = path.read_text().splitlines()[0].removeprefix("# error: line ").split(": ", 1)
+    return f"{path}:{line}: {rest}"
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_a_bad_experiment_file_gets_its_located_error(path):
+    with pytest.raises(scorelab.ExperimentError) as caught:
+        load_experiment(path)
+    assert _expected(path) in str(caught.value)
+
+
+def test_the_cli_prints_the_error_on_one_line(tmp_path):
+    result = CliRunner().invoke(app, ["experiment", str(INVALID[0]), "--out",
+                                      str(tmp_path / "e")])
+    assert result.exit_code == 2
+    assert _expected(INVALID[0]) in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_grid_point_gives_the_numbers_of_the_same_plain_run(tmp_path):
+    found = scorelab.experiment(_write(tmp_path, GRID), out=tmp_path / "exp")
+    results = found.results
+    assert results.height == 4  # 2 points x 2 replicates
+    seeds = results.group_by("replicate").agg(pl.col("seed").n_unique())["seed"].to_list()
+    assert seeds == [1, 1]  # common random numbers: a replicate's seed at every point
+    design = found.table("design")
+    row = results.filter((pl.col("point") == 1) & (pl.col("replicate") == 1)).row(0, named=True)
+    scenario = tmp_path / "cameras-600m.toml"
+    text = (ROOT / "scenarios" / "cameras-2018.toml").read_text()
+    scenario.write_text(text.replace("count = 176_000_000", "count = 600_000_000"))
+    assert design.filter(pl.col("point") == 1)["scenario.cameras.count"][0] == 600_000_000
+    plain = scorelab.run("jaywalking-shaming", scenario, citizens=3000, days=60,
+                         seed=row["seed"], out=tmp_path / "plain", report=False)
+    outputs = load_experiment(_write(tmp_path, GRID)).meta.outputs
+    expected = measure(plain.folder, outputs)
+    for name in outputs:
+        assert row[name] == expected[name] or (math.isnan(row[name])
+                                               and math.isnan(expected[name])), name
+    summary = found.summary.filter((pl.col("point") == 1) & (pl.col("output") == "shamed"))
+    values = results.filter(pl.col("point") == 1)["shamed"].to_numpy()
+    assert summary["mean"][0] == pytest.approx(values.mean())
+    assert summary["n"][0] == 2
+
+
+def test_a_factor_no_rule_reads_has_no_effect_and_the_driver_ranks_first(tmp_path):
+    found = scorelab.experiment(_write(tmp_path, SOBOL), out=tmp_path / "exp")
+    indices = found.sensitivity.filter(pl.col("output") == "shamed")
+    by_factor = {row["factor"]: row for row in indices.iter_rows(named=True)}
+    fraud = by_factor["scenario.behaviours.fraud.rate_per_year"]
+    cameras = by_factor["scenario.cameras.count"]
+    # fraud is neither shamed nor shares a draw with jaywalking: exactly no effect
+    assert abs(fraud["ST"]) <= fraud["ST_conf"] + 1e-12
+    assert cameras["ST"] > fraud["ST"]
+    assert found.results.height == 8 * (2 + 2)
+
+
+def test_worker_count_and_a_stop_change_no_result(tmp_path):
+    path = _write(tmp_path, GRID)
+    one = scorelab.experiment(path, out=tmp_path / "one").results
+    two = scorelab.experiment(path, out=tmp_path / "two", workers=2).results
+
+    def stop_after_two(event):
+        if event.done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(scorelab.RunInterruptedError) as caught:
+        scorelab.experiment(path, out=tmp_path / "stopped", progress=stop_after_two)
+    assert "--resume" in str(caught.value)
+    assert not (tmp_path / "stopped").exists()  # nothing half-published
+    resumed = scorelab.experiment(resume=tmp_path / "stopped").results
+    for other in (two, resumed):
+        assert other.equals(one)
+
+
+def test_an_edited_experiment_file_is_refused_on_resume(tmp_path):
+    path = _write(tmp_path, GRID)
+
+    def stop(event):
+        raise KeyboardInterrupt
+
+    with pytest.raises(scorelab.RunInterruptedError):
+        scorelab.experiment(path, out=tmp_path / "e", progress=stop)
+    path.write_text(GRID.replace("replicates = 2", "replicates = 3"))
+    with pytest.raises(scorelab.RunRefusedError, match="changed"):
+        scorelab.experiment(resume=tmp_path / "e")
+
+
+def test_the_shipped_experiment_runs_small(tmp_path):
+    found = scorelab.experiment(ROOT / "experiments" / "cameras-false-match.toml",
+                                out=tmp_path / "cameras", citizens=1500, days=30, replicates=1,
+                                samples=2)
+    assert found.results.height == 2 * (3 + 2)
+    assert set(found.sensitivity["factor"]) == {
+        "scenario.cameras.count", "scenario.cameras.false_match_rate",
+        "scenario.cameras.female_false_match_multiplier"}
+    assert np.isfinite(found.summary["mean"].drop_nans().to_numpy()).all()
+
+
+def test_list_outputs_prints_the_catalogue():
+    result = CliRunner().invoke(app, ["experiment", "--list-outputs"])
+    assert result.exit_code == 0
+    assert "wrongful_shamed" in result.output and "ratio:" in result.output

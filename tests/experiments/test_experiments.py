@@ -30,6 +30,7 @@ seed = 5
 design = "grid"
 outputs = ["shamed", "wrongful_shamed", "records", "share_grade_none",
            "ratio:shamed:sex:male/female"]
+series = ["shamed", "mean_score"]
 
 [[factor]]
 path = "scenario.cameras.count"
@@ -107,6 +108,17 @@ def test_a_grid_point_gives_the_numbers_of_the_same_plain_run(tmp_path):
     values = results.filter(pl.col("point") == 1)["shamed"].to_numpy()
     assert summary["mean"][0] == pytest.approx(values.mean())
     assert summary["n"][0] == 2
+
+
+def test_daily_bands_end_where_the_totals_do(tmp_path):
+    found = scorelab.experiment(_write(tmp_path, GRID), out=tmp_path / "exp")
+    bands = found.table("series")
+    assert set(bands["series"]) == {"shamed", "mean_score"}
+    assert bands.filter(pl.col("point") == 0)["day"].n_unique() == 60
+    assert (bands["p05"] <= bands["p50"]).all() and (bands["p50"] <= bands["p95"]).all()
+    last = bands.filter((pl.col("series") == "shamed") & (pl.col("day") == 59))
+    totals = found.results.group_by("point").agg(pl.col("shamed").median()).sort("point")
+    assert last.sort("point")["p50"].to_list() == totals["shamed"].to_list()
 
 
 def test_a_factor_no_rule_reads_has_no_effect_and_the_driver_ranks_first(tmp_path):

@@ -6,7 +6,7 @@ Data flow::
     each point --set_numbers--> inputs/point-NNNN-{policy,scenario}.toml
     each simulation --scorelab.run (one worker, no report)--> run folder --measure--> outputs
         --> simulations/NNNNNN.json (the folder itself is removed unless keep_runs)
-    all done --> design.parquet, results.parquet, summary.parquet, sensitivity.parquet,
+    all done --> design, results, summary, series and sensitivity .parquet,
                  manifest.json last; the staging folder is renamed into place
 
 Simulations run in a local pool whose workers persist (the engine loads once per
@@ -35,14 +35,15 @@ from scorelab._owned import check_out, marker_kind, remove_owned, write_marker, 
 from scorelab._version import __version__
 from scorelab.experiments._design import Simulation, simulations
 from scorelab.experiments._file import Experiment, find_file, load_experiment
-from scorelab.experiments._measures import measure
+from scorelab.experiments._measures import measure, series
 from scorelab.experiments._paths import base_documents, dumps, set_numbers
-from scorelab.experiments._summary import sensitivity_table, summary_table
+from scorelab.experiments._summary import sensitivity_table, series_table, summary_table
 from scorelab.runner import local_pool, run
 
 KIND = "experiment"
 FILES = ("experiment.toml", "request.json", "design.parquet", "results.parquet",
-         "summary.parquet", "sensitivity.parquet", "manifest.json", "inputs", "simulations",
+         "summary.parquet", "series.parquet", "sensitivity.parquet", "manifest.json", "inputs",
+         "simulations",
          "runs", "scratch")
 
 
@@ -218,9 +219,10 @@ def _finish(loaded: Experiment, staging: Path, final: Path, *, workers: int, kee
     done = len(sims) - len(todo)
     meta = loaded.meta
     tasks = [(s.number, *map(str, inputs[s.point]), s.seed) for s in todo]
-    settings = (meta.citizens, meta.days, tuple(meta.outputs), str(staging), keep_runs)
+    settings = (meta.citizens, meta.days, tuple(meta.outputs), tuple(meta.series), str(staging),
+                keep_runs)
 
-    def save(number: int, outputs: dict[str, float]) -> None:
+    def save(number: int, outputs: dict[str, Any]) -> None:
         nonlocal done
         target = saved / f"{number:06d}.json"
         tmp = target.with_suffix(".tmp")
@@ -251,7 +253,7 @@ def _finish(loaded: Experiment, staging: Path, final: Path, *, workers: int, kee
 
 
 def _in_pool(tasks: list[tuple], settings: tuple, workers: int,
-             save: Callable[[int, dict[str, float]], None]) -> None:
+             save: Callable[[int, dict[str, Any]], None]) -> None:
     """Run ``tasks`` on ``workers`` processes, saving each result as it comes back."""
     with local_pool(workers) as pool:
         pending: set[Future] = set()
@@ -271,15 +273,15 @@ def _in_pool(tasks: list[tuple], settings: tuple, workers: int,
                         "simulations done are saved: continue with --resume") from None
 
 
-def simulate_one(task: tuple, settings: tuple) -> tuple[int, dict[str, float]]:
-    """Run one simulation and measure its outputs (in a worker or in process)."""
+def simulate_one(task: tuple, settings: tuple) -> tuple[int, dict[str, Any]]:
+    """Run one simulation; return its number, outputs and daily series (in a worker or not)."""
     number, policy_file, scenario_file, seed = task
-    citizens, days, outputs, staging, keep_runs = settings
+    citizens, days, outputs, series_names, staging, keep_runs = settings
     folder = Path(staging) / ("runs" if keep_runs else "scratch") / f"sim-{number:06d}"
     scenario = None if scenario_file == "None" else scenario_file
     run(policy_file, scenario, citizens=citizens, days=days, seed=seed, out=folder,
         report=False, workers=1, force=True)
-    values = measure(folder, outputs)
+    values = {"outputs": measure(folder, outputs), "series": series(folder, series_names)}
     if not keep_runs:
         remove_owned(folder, "run")
     return number, values
@@ -289,11 +291,14 @@ def _write_tables(loaded: Experiment, staging: Path, sims: list[Simulation],
                   seconds: float) -> None:
     """design, results, summary and sensitivity tables, then the manifest."""
     outputs = list(loaded.meta.outputs)
-    rows = []
+    rows, daily = [], []
     for sim in sims:
         values = json.loads((staging / "simulations" / f"{sim.number:06d}.json").read_text())
         rows.append({"simulation": sim.number, "point": sim.point, "replicate": sim.replicate,
-                     "seed": sim.seed, **{k: values[k] for k in outputs}})
+                     "seed": sim.seed, **{k: values["outputs"][k] for k in outputs}})
+        for name, points in values["series"].items():
+            daily.append({"point": sim.point, "replicate": sim.replicate, "series": name,
+                          "value": points})
     design = pl.DataFrame([{"simulation": s.number, "point": s.point, "replicate": s.replicate,
                             "seed": s.seed, **{k: (v if isinstance(v, str) else float(v))
                                                for k, v in s.values.items()}} for s in sims])
@@ -301,6 +306,8 @@ def _write_tables(loaded: Experiment, staging: Path, sims: list[Simulation],
     design.write_parquet(staging / "design.parquet")
     results.write_parquet(staging / "results.parquet")
     summary_table(results, outputs).write_parquet(staging / "summary.parquet")
+    if daily:
+        series_table(daily).write_parquet(staging / "series.parquet")
     sensitivity = sensitivity_table(loaded, sims, results, outputs)
     if sensitivity is not None:
         sensitivity.write_parquet(staging / "sensitivity.parquet")

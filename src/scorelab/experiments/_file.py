@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scorelab._errors import ExperimentError
 from scorelab._resources import resolve_policy, resolve_scenario
 from scorelab._toml import key_path, load_toml, locate, validate
-from scorelab.experiments._measures import check_output
+from scorelab.experiments._measures import check_output, check_series
 from scorelab.experiments._paths import base_documents, number_at
 
 SEED_LIMIT = 2**63 - 1
@@ -49,6 +49,7 @@ class Meta(_Strict):
     design: Literal["grid", "lhs", "sobol", "morris"]
     samples: int | None = Field(default=None, ge=1, le=1_000_000)
     outputs: tuple[str, ...] = Field(min_length=1, max_length=200)
+    series: tuple[str, ...] = Field(default=(), max_length=50)
     sources: tuple[str, ...] = ()
 
 
@@ -141,6 +142,10 @@ def load_experiment(path: str | Path, **overrides: Any) -> Experiment:
         reason = check_output(name)
         if reason:
             fail(("experiment", "outputs", j), reason)
+    for j, name in enumerate(meta.series):
+        reason = check_series(name)
+        if reason:
+            fail(("experiment", "series", j), reason)
     return Experiment(model, path, text, policy_path, scenario_path)
 
 

@@ -129,3 +129,35 @@ def _ratio(daily: pa.Table, name: str) -> float:
         total = float(sum(pc.sum(mine[c]).as_py() or 0 for c in columns))
         rates[label] = total / people if people else math.nan
     return rates[group] / rates[reference] if rates[reference] else math.nan
+
+
+#: daily series an experiment can band over replicates: levels, and counts cumulated
+SERIES_LEVELS = {"mean_score": "score_mean", "median_score": "score_p50"}
+SERIES_COUNTS = ("acts", "records", "wrongful_records", "denials", "wrongful_denials",
+                 "shamed", "wrongful_shamed", "appeals")
+
+
+def check_series(name: str) -> str:
+    """Why ``name`` is not a daily series an experiment can band; "" when it is."""
+    if name in SERIES_LEVELS or name in SERIES_COUNTS or name.startswith(("grade_", "listed_")):
+        return ""
+    return (f'"{name}" is not a series: expected {", ".join([*SERIES_LEVELS, *SERIES_COUNTS])}'
+            ", grade_<grade> or listed_<list> (counts are cumulated from day 0)")
+
+
+def series(folder: Path, names: tuple[str, ...]) -> dict[str, list[float]]:
+    """The named daily series of one run folder, for the whole population, day by day."""
+    daily = pq.read_table(folder / "daily.parquet", filters=[("dimension", "=", "all")])
+    out: dict[str, list[float]] = {}
+    for name in names:
+        if name in SERIES_LEVELS:
+            values = daily[SERIES_LEVELS[name]].to_numpy()
+        elif name in SERIES_COUNTS:
+            prefix = RATIO_COLUMNS[name]
+            columns = [c for c in daily.column_names
+                       if c == prefix or (prefix.endswith("_") and c.startswith(prefix))]
+            values = sum(daily[c].to_numpy().astype(float) for c in columns).cumsum()
+        else:
+            values = daily[name].to_numpy()
+        out[name] = [float(v) for v in values]
+    return out

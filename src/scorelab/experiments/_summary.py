@@ -1,7 +1,8 @@
 """What an experiment's simulations say: per-point statistics and what drives each output.
 
 ``summary`` has one row per design point and output: mean, sd, standard error,
-5th, 50th and 95th percentiles and n over the replicates. ``sensitivity`` has
+5th, 50th and 95th percentiles and n over the replicates; ``series`` one row per
+design point, daily series and day: the median and 5-95% band. ``sensitivity`` has
 one row per output and factor: Sobol first-order and total indices with their
 95% confidence intervals (``sobol`` designs), or Morris mu*, its interval and
 sigma (``morris``), from SALib, computed on each point's mean over replicates.
@@ -33,6 +34,18 @@ def summary_table(results: pl.DataFrame, outputs: list[str]) -> pl.DataFrame:
     )
     return stats.with_columns(se=pl.col("sd") / pl.col("n").sqrt()).select(
         "point", "output", "mean", "sd", "se", "p05", "p50", "p95", "n").sort(["point", "output"])
+
+
+def series_table(daily: list[dict]) -> pl.DataFrame:
+    """Point x series x day: the median and 5-95% band over replicates, and n."""
+    long = pl.DataFrame(daily).with_columns(
+        day=pl.int_ranges(0, pl.col("value").list.len())).explode(["value", "day"])
+    return long.group_by(["point", "series", "day"], maintain_order=True).agg(
+        p05=pl.col("value").quantile(0.05, "linear"),
+        p50=pl.col("value").quantile(0.5, "linear"),
+        p95=pl.col("value").quantile(0.95, "linear"),
+        n=pl.len(),
+    ).sort(["point", "series", "day"])
 
 
 def point_means(results: pl.DataFrame, outputs: list[str]) -> pl.DataFrame:

@@ -25,7 +25,8 @@ EXPECTED = {
         "ValidationSummary", "compile_condition", "load_policy", "policies", "validate",
     },
     scorelab.runner: {"PHASES", "RunProgress", "RunResult", "plan_chunks", "read_manifest", "run",
-                      "DEFAULT_CHECKPOINT_EVERY", "Estimate", "local_pool"},
+                      "DEFAULT_CHECKPOINT_EVERY", "Estimate", "local_pool",
+                      "estimate_run", "refuse_many_runs"},
     scorelab.audit: {
         "CitizenStory", "Comparison", "ComparisonRow", "audit_table", "compare_runs", "explain",
         # what the report is drawn from, through this __init__

@@ -179,3 +179,11 @@ def test_list_outputs_prints_the_catalogue():
     result = CliRunner().invoke(app, ["experiment", "--list-outputs"])
     assert result.exit_code == 0
     assert "wrongful_shamed" in result.output and "ratio:" in result.output
+
+
+def test_an_experiment_too_long_for_this_machine_is_refused_with_its_numbers(tmp_path):
+    text = GRID.replace("citizens = 3000", "citizens = 10_000_000").replace(
+        "days = 60", "days = 3650").replace("replicates = 2", "replicates = 10_000")
+    with pytest.raises(scorelab.RunRefusedError, match=r"20,000 simulations"):
+        scorelab.experiment(_write(tmp_path, text), out=tmp_path / "big")
+    assert not any(tmp_path.glob(".big*"))  # refused before anything was written

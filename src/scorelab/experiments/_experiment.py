@@ -38,7 +38,7 @@ from scorelab.experiments._file import Experiment, find_file, load_experiment
 from scorelab.experiments._measures import measure, series
 from scorelab.experiments._paths import base_documents, dumps, set_numbers
 from scorelab.experiments._summary import sensitivity_table, series_table, summary_table
-from scorelab.runner import local_pool, run
+from scorelab.runner import estimate_run, local_pool, refuse_many_runs, run
 
 KIND = "experiment"
 FILES = ("experiment.toml", "request.json", "design.parquet", "results.parquet",
@@ -137,11 +137,23 @@ def experiment(
             raise RunRefusedError("give an experiment file, or resume= (--resume)")
         loaded = load_experiment(path, **overrides)
         final = Path(out if out is not None else Path("runs") / Path(path).stem).resolve()
+    _refuse_if_too_big(loaded, final, workers=workers, keep_runs=keep_runs)
     with writing(final):
         if resume is None:
             staging = _start(loaded, final, overrides, keep_runs=keep_runs, force=force)
         return _finish(loaded, staging, final, workers=workers, keep_runs=keep_runs,
                        progress=progress)
+
+
+def _refuse_if_too_big(loaded: Experiment, final: Path, *, workers: int,
+                       keep_runs: bool) -> None:
+    """Refuse, with the numbers, an experiment this machine cannot hold or finish in a week."""
+    meta = loaded.meta
+    runs = len(simulations(loaded))
+    one = estimate_run(loaded.policy_path, loaded.scenario_path, citizens=meta.citizens,
+                       days=meta.days)
+    refuse_many_runs(one, runs=runs, at_once=min(workers, runs),
+                     kept=runs if keep_runs else 0, out=final)
 
 
 def _staging(final: Path) -> Path:
@@ -213,11 +225,11 @@ def _finish(loaded: Experiment, staging: Path, final: Path, *, workers: int, kee
     """Run what is not done yet, then write the tables and publish the folder."""
     clock = time.perf_counter()
     sims = simulations(loaded)
+    meta = loaded.meta
     inputs = _point_inputs(loaded, staging, sims)
     saved = staging / "simulations"
     todo = [s for s in sims if not (saved / f"{s.number:06d}.json").exists()]
     done = len(sims) - len(todo)
-    meta = loaded.meta
     tasks = [(s.number, *map(str, inputs[s.point]), s.seed) for s in todo]
     settings = (meta.citizens, meta.days, tuple(meta.outputs), tuple(meta.series), str(staging),
                 keep_runs)

@@ -258,3 +258,37 @@ def refuse_if_too_big(tables: EngineTables, *, citizens: int, chunk_size: int, w
             f"this run needs about {need.disk / GIB:.1f} GiB of disk but {free / GIB:.1f} GiB "
             f"are free under {parent}: {_disk_advice(need, tables, sizes, 0.9 * free)}")
     return need
+
+
+def refuse_many_runs(one: Estimate, *, runs: int, at_once: int, kept: int, out: Path,
+                     what: str = "experiment", max_seconds: float = 7 * 86400.0) -> float:
+    """Refuse many runs like ``one`` that would not fit here or take too long; return seconds.
+
+    ``runs`` runs, ``at_once`` in parallel, ``kept`` folders kept; too long is
+    more than ``max_seconds``. Memory: ``at_once`` runs side by side; disk: the
+    ``kept`` folders plus those in flight; time: ``runs`` runs over ``at_once``
+    workers at the measured rates.
+    """
+    seconds = one.seconds * runs / max(at_once, 1)
+    memory = available_memory()
+    if memory is not None and one.memory * at_once > 0.9 * memory:
+        raise RunRefusedError(
+            f"this {what} runs {at_once} simulations at once, each needing about "
+            f"{one.memory / GIB:.2f} GiB of memory, but {memory / GIB:.1f} GiB are available: "
+            "use fewer workers or fewer citizens")
+    parent = Path(out).resolve().parent
+    while not parent.exists():
+        parent = parent.parent
+    free = shutil.disk_usage(parent).free
+    disk = one.disk * (kept + at_once)
+    if disk > 0.9 * free:
+        raise RunRefusedError(
+            f"this {what} needs about {disk / GIB:.1f} GiB of disk ({kept + at_once} run "
+            f"folders of {one.disk / GIB:.2f} GiB) but {free / GIB:.1f} GiB are free under "
+            f"{parent}: keep fewer runs (no --keep-runs) or use fewer citizens")
+    if seconds > max_seconds:
+        raise RunRefusedError(
+            f"this {what} would take about {duration_text(seconds)} ({runs:,} simulations of "
+            f"about {duration_text(one.seconds)} on {at_once} workers) at the measured rates "
+            "(docs/performance.md): use fewer replicates, samples or citizens")
+    return seconds

@@ -45,7 +45,7 @@ from scorelab.runner._defaults import (
     default_out,
     default_workers,
 )
-from scorelab.runner._estimate import Estimate, refuse_if_too_big
+from scorelab.runner._estimate import Estimate, estimate, refuse_if_too_big
 from scorelab.runner._folder import prepare_output, publish, write_manifest
 from scorelab.runner._outputs import citizens_table, daily_table, ledger_table
 from scorelab.runner._plan import RunPlan, plan_run
@@ -427,3 +427,24 @@ def _manifest(plan: RunPlan, *, workers: int | None, backend: str,
         "timings": timings,
         "host": {"cpus": os.cpu_count()},
     }
+
+
+def estimate_run(policy: str | Path, scenario: str | Path | None = None, *, citizens: int,
+                 days: int, report: bool = False) -> Estimate:
+    """What one run of ``policy`` on ``scenario`` would need on one worker, without running it.
+
+    For planners of many runs (experiments): memory, disk and wall time at the
+    measured rates of docs/performance.md.
+    """
+    loaded_policy = load_policy(resolve_policy(policy))
+    loaded_scenario = load_scenario(resolve_scenario(scenario) if scenario is not None else None,
+                                    citizens=citizens, days=days)
+    meta = loaded_scenario.scenario.scenario
+    chunk_size = default_chunk_size(meta.citizens, 1)
+    request = RunRequest(citizens=meta.citizens, days=meta.days, seed=meta.seed,
+                         chunk_size=chunk_size, ledger_sample=default_ledger_sample(meta.citizens),
+                         report=report, policy_path=str(loaded_policy.path),
+                         scenario_path=str(loaded_scenario.path) if loaded_scenario.path else None)
+    tables = plan_run(loaded_policy, loaded_scenario, request).job.tables
+    return estimate(tables, citizens=meta.citizens, chunk_size=chunk_size, workers=1,
+                    baseline=False, report=report)

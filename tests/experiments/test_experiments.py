@@ -187,3 +187,38 @@ def test_an_experiment_too_long_for_this_machine_is_refused_with_its_numbers(tmp
     with pytest.raises(scorelab.RunRefusedError, match=r"20,000 simulations"):
         scorelab.experiment(_write(tmp_path, text), out=tmp_path / "big")
     assert not any(tmp_path.glob(".big*"))  # refused before anything was written
+
+
+POISSON_WORLD = """
+[scenario]
+name = "one behaviour, the same for everyone"
+citizens = 2000
+days = 120
+seed = 1
+[behaviours.jaywalking]
+rate_per_year = 1.5
+min_age = 0
+urban_multiplier = 1.0
+elderly_multiplier = 1.0
+elasticity = 0.0
+observed_by = { camera = 1.0 }
+"""
+
+
+def test_a_poisson_count_varies_over_replicates_as_much_as_its_mean(tmp_path):
+    # everyone jaywalks at one rate and nothing deters them: a replicate's total is
+    # Poisson, so its variance over replicates is its mean, within sampling error
+    (tmp_path / "world.toml").write_text(POISSON_WORLD)
+    text = GRID.replace('scenario = "cameras-2018"', 'scenario = "world.toml"').replace(
+        "replicates = 2", "replicates = 60").replace('policy = "jaywalking-shaming"',
+                                                    'policy = "rewards-only"').replace(
+        "values = [176_000_000, 600_000_000]", "values = [176_000_000]")
+    old_outputs = ('outputs = ["shamed", "wrongful_shamed", "records", "share_grade_none",\n'
+                   '           "ratio:shamed:sex:male/female"]')
+    text = text.replace(old_outputs, 'outputs = ["acts_jaywalking"]')
+    text = text.replace('series = ["shamed", "mean_score"]\n', "")
+    counts = scorelab.experiment(_write(tmp_path, text), out=tmp_path / "e").results[
+        "acts_jaywalking"].to_numpy()
+    assert counts.size == 60
+    dispersion = counts.var(ddof=1) / counts.mean()
+    assert 0.55 < dispersion < 1.6  # about 2.5 standard errors (sqrt(2 / 59) = 0.18) either way

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from scorelab.runner import RunResult
-from scorelab.world import SERVICE_NAMES
+from scorelab.world import BEHAVIOUR_NAMES, SERVICE_NAMES
 
 SUMMARY = {
     "acts": "acts committed (after deterrence), whole run",
@@ -37,6 +37,7 @@ PATTERNS = {
     "grade_<grade>": "people in a grade on the last day",
     "share_grade_<grade>": "share of people in a grade on the last day",
     "listed_<list>": "people on a list on the last day",
+    "acts_<behaviour>": "acts of one behaviour committed",
     "denials_<service>": "attempts at one service denied",
     "wrongful_denials_<service>": "denials of one service caused by wrongful records",
     "ratio:<measure>:<dimension>:<group>/<reference>": (
@@ -63,6 +64,10 @@ def check_output(name: str) -> str:
     """Why ``name`` is not an output an experiment can ask for; "" when it is."""
     if name in SUMMARY or name.startswith(("grade_", "share_grade_", "listed_")):
         return ""
+    if name.startswith("acts_"):
+        behaviour = name.removeprefix("acts_")
+        return "" if behaviour in BEHAVIOUR_NAMES else (
+            f'"{name}": no behaviour "{behaviour}": expected one of {", ".join(BEHAVIOUR_NAMES)}')
     for prefix in ("denials_", "wrongful_denials_"):
         if name.startswith(prefix):
             service = name.removeprefix(prefix)
@@ -99,7 +104,7 @@ def measure(folder: Path, names: tuple[str, ...]) -> dict[str, float]:
     for name in names:
         if name.startswith("share_grade_"):
             out[name] = summary[name.removeprefix("share_")] / summary["citizens"]
-        elif name.startswith(("denials_", "wrongful_denials_")):
+        elif name.startswith(("denials_", "wrongful_denials_", "acts_")):
             column = name.replace("denials_", "denied_", 1)
             out[name] = float(pc.sum(everyone[column]).as_py() or 0)
         elif name.startswith("ratio:"):

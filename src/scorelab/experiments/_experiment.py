@@ -137,19 +137,19 @@ def experiment(
             raise RunRefusedError("give an experiment file, or resume= (--resume)")
         loaded = load_experiment(path, **overrides)
         final = Path(out if out is not None else Path("runs") / Path(path).stem).resolve()
-    _refuse_if_too_big(loaded, final, workers=workers, keep_runs=keep_runs)
+    sims = simulations(loaded)
+    _refuse_if_too_big(loaded, len(sims), final, workers=workers, keep_runs=keep_runs)
     with writing(final):
         if resume is None:
             staging = _start(loaded, final, overrides, keep_runs=keep_runs, force=force)
-        return _finish(loaded, staging, final, workers=workers, keep_runs=keep_runs,
+        return _finish(loaded, sims, staging, final, workers=workers, keep_runs=keep_runs,
                        progress=progress)
 
 
-def _refuse_if_too_big(loaded: Experiment, final: Path, *, workers: int,
+def _refuse_if_too_big(loaded: Experiment, runs: int, final: Path, *, workers: int,
                        keep_runs: bool) -> None:
     """Refuse, with the numbers, an experiment this machine cannot hold or finish in a week."""
     meta = loaded.meta
-    runs = len(simulations(loaded))
     one = estimate_run(loaded.policy_path, loaded.scenario_path, citizens=meta.citizens,
                        days=meta.days)
     refuse_many_runs(one, runs=runs, at_once=min(workers, runs),
@@ -220,11 +220,11 @@ def _point_inputs(loaded: Experiment, staging: Path, sims: list[Simulation]) -> 
     return inputs
 
 
-def _finish(loaded: Experiment, staging: Path, final: Path, *, workers: int, keep_runs: bool,
+def _finish(loaded: Experiment, sims: list[Simulation], staging: Path, final: Path, *,
+            workers: int, keep_runs: bool,
             progress: Callable[[ExperimentProgress], None] | None) -> ExperimentResult:
     """Run what is not done yet, then write the tables and publish the folder."""
     clock = time.perf_counter()
-    sims = simulations(loaded)
     meta = loaded.meta
     inputs = _point_inputs(loaded, staging, sims)
     saved = staging / "simulations"

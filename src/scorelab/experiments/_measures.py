@@ -98,8 +98,8 @@ def measure(folder: Path, names: tuple[str, ...]) -> dict[str, float]:
     """
     result = RunResult(folder)
     summary = result.summary()
-    daily = pq.read_table(folder / "daily.parquet")
-    everyone = daily.filter(pc.equal(daily["dimension"].cast(pa.string()), "all"))
+    everyone = pq.read_table(folder / "daily.parquet", filters=[("dimension", "=", "all")])
+    by_group = None  # every dimension's rows: read only for a ratio
     out: dict[str, float] = {}
     for name in names:
         if name.startswith("share_grade_"):
@@ -108,7 +108,9 @@ def measure(folder: Path, names: tuple[str, ...]) -> dict[str, float]:
             column = name.replace("denials_", "denied_", 1)
             out[name] = float(pc.sum(everyone[column]).as_py() or 0)
         elif name.startswith("ratio:"):
-            out[name] = _ratio(daily, name)
+            if by_group is None:
+                by_group = pq.read_table(folder / "daily.parquet")
+            out[name] = _ratio(by_group, name)
         else:
             out[name] = float(summary[name])
     return out

@@ -32,6 +32,7 @@ EXPECTED = {
         # what the report is drawn from, through this __init__
         "DEFAULT_COMBINATIONS", "FAIR_HIGH", "FAIR_LOW", "PER_CITIZENS", "audit_tables",
         "choose_story_citizens", "story", "write_audit",
+        "CONFIDENCE", "PairedDifference", "paired_difference",
     },
     scorelab.reporting: {"compare", "report", "write_audit_and_report"},
     scorelab.calibration: {

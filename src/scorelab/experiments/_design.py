@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from SALib.sample import latin, morris, sobol
 
+from scorelab._seeds import replicate_seed
 from scorelab.experiments._file import Experiment
 
 MORRIS_LEVELS = 4
@@ -55,18 +56,6 @@ def design_points(experiment: Experiment) -> list[dict[str, float | str]]:
         matrix = morris.sample(problem, meta.samples, num_levels=MORRIS_LEVELS, seed=seed)
     return [{name: float(v) for name, v in zip(problem["names"], row, strict=True)}
             for row in np.asarray(matrix)]
-
-
-def replicate_seed(experiment_seed: int, replicate: int) -> int:
-    """The seed of replicate ``replicate``: the same at every design point.
-
-    Drawn from numpy's SeedSequence (a hash of the pair), in [0, 2**63).
-
-    >>> replicate_seed(7, 0) == replicate_seed(7, 0), replicate_seed(7, 0) != replicate_seed(7, 1)
-    (True, True)
-    """
-    sequence = np.random.SeedSequence([experiment_seed, replicate])
-    return int(sequence.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
 def simulations(experiment: Experiment) -> list[Simulation]:

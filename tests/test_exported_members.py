@@ -26,7 +26,7 @@ EXPECTED = {
     },
     scorelab.runner: {"PHASES", "RunProgress", "RunResult", "plan_chunks", "read_manifest", "run",
                       "DEFAULT_CHECKPOINT_EVERY", "Estimate", "local_pool",
-                      "estimate_run", "refuse_many_runs"},
+                      "estimate_run", "ray_session", "refuse_many_runs", "SMALL_RUN"},
     scorelab.audit: {
         "CitizenStory", "Comparison", "ComparisonRow", "audit_table", "compare_runs", "explain",
         # what the report is drawn from, through this __init__

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 import scorelab
 from scorelab.cli._app import _fails_cleanly, app, err, stdout
+from scorelab.cli._long_run import say_if_compiling
 from scorelab.cli._render import render_experiment, table
 from scorelab.experiments import ExperimentProgress, catalogue
 
@@ -25,7 +26,9 @@ def experiment(
     days: Annotated[int | None, typer.Option(help="days to simulate")] = None,
     replicates: Annotated[int | None, typer.Option(help="seeds per design point")] = None,
     samples: Annotated[int | None, typer.Option(help="base samples of lhs/sobol/morris")] = None,
-    workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
+    workers: Annotated[int, typer.Option(help="worker processes (or local Ray CPUs)")] = 1,
+    backend: Annotated[str, typer.Option(help="local (process pool) or ray")] = "local",
+    ray_address: Annotated[str | None, typer.Option(help="Ray cluster to join")] = None,
     keep_runs: Annotated[bool, typer.Option(help="keep every simulation's run folder")] = False,
     force: Annotated[bool, typer.Option(help="replace an earlier experiment at --out")] = False,
     list_outputs: Annotated[bool, typer.Option(
@@ -38,6 +41,7 @@ def experiment(
             rows.add_row(name, meaning)
         stdout.print(rows)
         return
+    say_if_compiling(err, backend=backend)
     columns = (TextColumn("[bold]simulations"), BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
@@ -48,5 +52,6 @@ def experiment(
 
         result = scorelab.experiment(path, out=out, resume=resume, citizens=citizens, days=days,
                                      replicates=replicates, samples=samples, workers=workers,
+                                     backend=backend, ray_address=ray_address,
                                      keep_runs=keep_runs, force=force, progress=progress)
     stdout.print(render_experiment(result))

@@ -23,7 +23,6 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,11 +33,11 @@ from scorelab._errors import RunInterruptedError, RunRefusedError
 from scorelab._owned import check_out, marker_kind, remove_owned, write_marker, writing
 from scorelab._version import __version__
 from scorelab.experiments._design import Simulation, simulations
+from scorelab.experiments._execute import Settings, Task, run_all
 from scorelab.experiments._file import Experiment, find_file, load_experiment
-from scorelab.experiments._measures import measure, series
 from scorelab.experiments._paths import base_documents, dumps, set_numbers
 from scorelab.experiments._summary import sensitivity_table, series_table, summary_table
-from scorelab.runner import estimate_run, local_pool, refuse_many_runs, run
+from scorelab.runner import estimate_run, refuse_many_runs
 
 KIND = "experiment"
 FILES = ("experiment.toml", "request.json", "design.parquet", "results.parquet",
@@ -88,6 +87,8 @@ def experiment(
     replicates: int | None = None,
     samples: int | None = None,
     workers: int = 1,
+    backend: str = "local",
+    ray_address: str | None = None,
     keep_runs: bool = False,
     force: bool = False,
     progress: Callable[[ExperimentProgress], None] | None = None,
@@ -102,7 +103,11 @@ def experiment(
         days: days to simulate, overriding the file's.
         replicates: seeds per design point, overriding the file's.
         samples: base samples of a sampled design, overriding the file's.
-        workers: local worker processes, each running one simulation at a time.
+        workers: worker processes (local, or local Ray CPUs), each running one simulation at
+            a time; a simulation above ``SMALL_RUN`` citizens runs on all of them in chunks.
+        backend: ``local`` (a pool of forked processes) or ``ray`` (each simulation a Ray task;
+            only its outputs travel back).
+        ray_address: the Ray cluster to join (``ray`` backend); None starts a local Ray.
         keep_runs: keep every simulation's run folder under ``runs/``.
         force: replace an earlier experiment folder at ``out``.
         progress: called with an :class:`ExperimentProgress` after each simulation.
@@ -114,12 +119,14 @@ def experiment(
     """
     if workers < 1:
         raise RunRefusedError(f"workers must be at least 1, got {workers}")
+    if backend not in ("local", "ray"):
+        raise RunRefusedError(f'backend must be "local" or "ray", got "{backend}"')
     overrides = {"citizens": citizens, "days": days, "replicates": replicates,
                  "samples": samples}
     if resume is not None:
         if path is not None or any(v is not None for v in overrides.values()):
             raise RunRefusedError("resume continues an experiment as it was asked: give "
-                                  "only the folder (and workers)")
+                                  "only the folder (and workers, backend, ray_address)")
         final = Path(resume).resolve()
         staging = _staging(final)
         if not staging.is_dir():
@@ -137,13 +144,16 @@ def experiment(
             raise RunRefusedError("give an experiment file, or resume= (--resume)")
         loaded = load_experiment(path, **overrides)
         final = Path(out if out is not None else Path("runs") / Path(path).stem).resolve()
+    if keep_runs and backend == "ray":
+        raise RunRefusedError("keep_runs needs the local backend: Ray tasks may run on other "
+                              "machines, so only their outputs come back")
     sims = simulations(loaded)
     _refuse_if_too_big(loaded, len(sims), final, workers=workers, keep_runs=keep_runs)
     with writing(final):
         if resume is None:
             staging = _start(loaded, final, overrides, keep_runs=keep_runs, force=force)
-        return _finish(loaded, sims, staging, final, workers=workers, keep_runs=keep_runs,
-                       progress=progress)
+        return _finish(loaded, sims, staging, final, workers=workers, backend=backend,
+                       ray_address=ray_address, keep_runs=keep_runs, progress=progress)
 
 
 def _refuse_if_too_big(loaded: Experiment, runs: int, final: Path, *, workers: int,
@@ -221,7 +231,7 @@ def _point_inputs(loaded: Experiment, staging: Path, sims: list[Simulation]) -> 
 
 
 def _finish(loaded: Experiment, sims: list[Simulation], staging: Path, final: Path, *,
-            workers: int, keep_runs: bool,
+            workers: int, backend: str, ray_address: str | None, keep_runs: bool,
             progress: Callable[[ExperimentProgress], None] | None) -> ExperimentResult:
     """Run what is not done yet, then write the tables and publish the folder."""
     clock = time.perf_counter()
@@ -230,9 +240,11 @@ def _finish(loaded: Experiment, sims: list[Simulation], staging: Path, final: Pa
     saved = staging / "simulations"
     todo = [s for s in sims if not (saved / f"{s.number:06d}.json").exists()]
     done = len(sims) - len(todo)
-    tasks = [(s.number, *map(str, inputs[s.point]), s.seed) for s in todo]
-    settings = (meta.citizens, meta.days, tuple(meta.outputs), tuple(meta.series), str(staging),
-                keep_runs)
+    tasks = [Task(s.number, str(inputs[s.point][0]),
+                  None if inputs[s.point][1] is None else str(inputs[s.point][1]), s.seed)
+             for s in todo]
+    settings = Settings(meta.citizens, meta.days, tuple(meta.outputs), tuple(meta.series),
+                        str(staging / ("runs" if keep_runs else "scratch")), keep_runs)
 
     def save(number: int, outputs: dict[str, Any]) -> None:
         nonlocal done
@@ -245,11 +257,7 @@ def _finish(loaded: Experiment, sims: list[Simulation], staging: Path, final: Pa
             progress(ExperimentProgress(done, len(sims)))
 
     try:
-        if workers == 1 or len(tasks) <= 1:
-            for task in tasks:
-                save(*simulate_one(task, settings))
-        else:
-            _in_pool(tasks, settings, workers, save)
+        run_all(tasks, settings, save, workers=workers, backend=backend, ray_address=ray_address)
     except KeyboardInterrupt:
         raise RunInterruptedError(
             f"stopped: {done} of {len(sims)} simulations are saved; continue with: "
@@ -262,41 +270,6 @@ def _finish(loaded: Experiment, sims: list[Simulation], staging: Path, final: Pa
         remove_owned(final, KIND)
     os.replace(staging, final)
     return ExperimentResult(final)
-
-
-def _in_pool(tasks: list[tuple], settings: tuple, workers: int,
-             save: Callable[[int, dict[str, Any]], None]) -> None:
-    """Run ``tasks`` on ``workers`` processes, saving each result as it comes back."""
-    with local_pool(workers) as pool:
-        pending: set[Future] = set()
-        queue = list(reversed(tasks))
-        while queue or pending:
-            while queue and len(pending) < 2 * workers:
-                pending.add(pool.submit(simulate_one, queue.pop(), settings))
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                try:
-                    save(*future.result())
-                except Exception as exc:  # a lost worker: BrokenProcessPool
-                    if isinstance(exc, RunRefusedError | RunInterruptedError):
-                        raise
-                    raise RunInterruptedError(
-                        f"a worker process failed ({type(exc).__name__}: {exc}); the "
-                        "simulations done are saved: continue with --resume") from None
-
-
-def simulate_one(task: tuple, settings: tuple) -> tuple[int, dict[str, Any]]:
-    """Run one simulation; return its number, outputs and daily series (in a worker or not)."""
-    number, policy_file, scenario_file, seed = task
-    citizens, days, outputs, series_names, staging, keep_runs = settings
-    folder = Path(staging) / ("runs" if keep_runs else "scratch") / f"sim-{number:06d}"
-    scenario = None if scenario_file == "None" else scenario_file
-    run(policy_file, scenario, citizens=citizens, days=days, seed=seed, out=folder,
-        report=False, workers=1, force=True)
-    values = {"outputs": measure(folder, outputs), "series": series(folder, series_names)}
-    if not keep_runs:
-        remove_owned(folder, "run")
-    return number, values
 
 
 def _write_tables(loaded: Experiment, staging: Path, sims: list[Simulation],

@@ -186,18 +186,12 @@ def _ray_results(job: Job, spans: list[tuple[int, int]], workers: int | None,
     outputs. Keep ``--ledger-sample`` small on a cluster: the citizen and ledger
     rows of each chunk travel back to the driver.
     """
-    try:
-        import ray  # noqa: PLC0415 (optional dependency)
-        from ray.exceptions import GetTimeoutError  # noqa: PLC0415
-    except ImportError:
-        raise RunRefusedError('the ray backend needs Ray: pip install "scorelab[ray]"') from None
-    started_here = not ray.is_initialized()
-    if started_here:
-        if address is None:
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
-                     configure_logging=False)
-        else:
-            ray.init(address=address, log_to_driver=False, configure_logging=False)
+    with ray_session(workers, address) as ray:
+        yield from _ray_chunks(ray, job, spans, workers, stop, note)
+
+
+def _ray_chunks(ray: Any, job: Job, spans: list[tuple[int, int]], workers: int | None,
+                stop: StopRequests, note: Callable[[], str]) -> Iterator[ChunkResult]:
     pending_refs: list[Any] = []
 
     def submit(span: tuple[int, int]) -> Any:
@@ -210,7 +204,7 @@ def _ray_results(job: Job, spans: list[tuple[int, int]], workers: int | None,
             stop.check(note())
             try:
                 result = ray.get(ref, timeout=POLL_SECONDS)
-            except GetTimeoutError:
+            except ray.exceptions.GetTimeoutError:
                 continue
             pending_refs.remove(ref)
             return result
@@ -225,5 +219,28 @@ def _ray_results(job: Job, spans: list[tuple[int, int]], workers: int | None,
         for ref in pending_refs:
             with contextlib.suppress(Exception):
                 ray.cancel(ref, force=True)
+
+
+@contextlib.contextmanager
+def ray_session(workers: int | None, address: str | None) -> Iterator[Any]:
+    """The ``ray`` module, connected: to ``address``, or to a local Ray of ``workers`` CPUs.
+
+    A Ray this function started is shut down when the block ends; one already
+    running (``ray.init`` called by the user) is left as it was.
+    """
+    try:
+        import ray  # noqa: PLC0415 (optional dependency)
+    except ImportError:
+        raise RunRefusedError('the ray backend needs Ray: pip install "scorelab[ray]"') from None
+    started_here = not ray.is_initialized()
+    if started_here:
+        if address is None:
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
+                     configure_logging=False)
+        else:
+            ray.init(address=address, log_to_driver=False, configure_logging=False)
+    try:
+        yield ray
+    finally:
         if started_here:
             ray.shutdown()

@@ -34,7 +34,8 @@ EXPECTED = {
         "choose_story_citizens", "story", "write_audit",
         "CONFIDENCE", "PairedDifference", "paired_difference",
     },
-    scorelab.reporting: {"compare", "report", "write_audit_and_report"},
+    scorelab.reporting: {"compare", "report", "write_audit_and_report",
+                         "write_experiment_report"},
     scorelab.calibration: {
         "FORECAST_METRICS", "METRICS", "CalibrationResult", "Evaluation", "FitRow", "Target",
         "TargetsError",

@@ -7,6 +7,7 @@ Data flow::
     each simulation --scorelab.run (one worker, no report)--> run folder --measure--> outputs
         --> simulations/NNNNNN.json (the folder itself is removed unless keep_runs)
     all done --> design, results, summary, series and sensitivity .parquet,
+                 report.html and differences.parquet (scorelab.reporting),
                  manifest.json last; the staging folder is renamed into place
 
 Simulations run in a local pool whose workers persist (the engine loads once per
@@ -37,13 +38,13 @@ from scorelab.experiments._execute import Settings, Task, run_all
 from scorelab.experiments._file import Experiment, find_file, load_experiment
 from scorelab.experiments._paths import base_documents, dumps, set_numbers
 from scorelab.experiments._summary import sensitivity_table, series_table, summary_table
+from scorelab.reporting import write_experiment_report
 from scorelab.runner import estimate_run, refuse_many_runs
 
 KIND = "experiment"
 FILES = ("experiment.toml", "request.json", "design.parquet", "results.parquet",
-         "summary.parquet", "series.parquet", "sensitivity.parquet", "manifest.json", "inputs",
-         "simulations",
-         "runs", "scratch")
+         "summary.parquet", "series.parquet", "sensitivity.parquet", "differences.parquet",
+         "report.html", "manifest.json", "inputs", "simulations", "runs", "scratch")
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class ExperimentResult:
     folder: Path
 
     def table(self, name: str) -> pl.DataFrame:
-        """One of ``design``, ``results``, ``summary``, ``sensitivity``."""
+        """A table: design, results, summary, series, sensitivity or differences."""
         return pl.read_parquet(self.folder / f"{name}.parquet")
 
     @property
@@ -274,7 +275,7 @@ def _finish(loaded: Experiment, sims: list[Simulation], staging: Path, final: Pa
 
 def _write_tables(loaded: Experiment, staging: Path, sims: list[Simulation],
                   seconds: float) -> None:
-    """design, results, summary and sensitivity tables, then the manifest."""
+    """design, results, summary, series and sensitivity tables, the report, then the manifest."""
     outputs = list(loaded.meta.outputs)
     rows, daily = [], []
     for sim in sims:
@@ -299,7 +300,9 @@ def _write_tables(loaded: Experiment, staging: Path, sims: list[Simulation],
     manifest = {"scorelab_version": __version__, "name": loaded.meta.name,
                 "experiment": loaded.model.model_dump(mode="json"),
                 "simulations": len(sims), "points": sims[-1].point + 1 if sims else 0,
-                "seconds": round(seconds, 3),
-                "files": sorted(p.name for p in staging.iterdir() if p.suffix == ".parquet")}
+                "seconds": round(seconds, 3)}
+    write_experiment_report(staging, manifest)
+    manifest["files"] = sorted(p.name for p in staging.iterdir()
+                               if p.suffix in (".parquet", ".html"))
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
 

@@ -49,7 +49,7 @@ tr.flagged td { background: #fdecea; }
          gap: .8rem; margin: .8rem 0; }
 .card { background: var(--soft); border-radius: .5rem; padding: .7rem .9rem; }
 .card .value { font-size: 1.45rem; font-weight: 650; }
-.card .label { color: var(--muted); font-size: .85rem; }
+.card .label { color: var(--muted); font-size: .85rem; overflow-wrap: anywhere; }
 .figure { margin: .6rem 0 1.2rem; min-height: 320px; }
 .story { background: var(--soft); border-radius: .5rem; padding: .6rem 1rem; margin: 1rem 0; }
 code { background: var(--soft); padding: 0 .25rem; border-radius: .2rem; }

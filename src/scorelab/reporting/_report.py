@@ -14,10 +14,12 @@ runner can call it on its staging folder just before it writes the manifest;
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from scorelab._owned import marker_kind
 from scorelab._run_folder import (
     AUDIT_FILE,
     REPORT_FILE,
@@ -34,6 +36,7 @@ from scorelab.audit import (
     write_audit,
 )
 from scorelab.reporting._data import ReportData, read_policy
+from scorelab.reporting._experiment_report import write_experiment_report
 from scorelab.reporting._fairness import disparities_section
 from scorelab.reporting._html import page
 from scorelab.reporting._narrative import policy_section, stories_section
@@ -105,8 +108,11 @@ def render_report(data: ReportData, folder_name: str) -> str:
 def report(folder: str | Path, *, by: Sequence[str] | None = None) -> list[Path]:
     """Write ``audit.parquet`` and ``report.html`` for a finished run (``scorelab report DIR``).
 
+    For a finished experiment folder, write its ``differences.parquet`` and
+    ``report.html`` again instead.
+
     Args:
-        folder: a complete run folder.
+        folder: a complete run folder (or experiment folder).
         by: combinations of dimensions to audit besides the single ones
             (``"sex+age_band"``, the default; ``[]`` for none).
 
@@ -119,6 +125,9 @@ def report(folder: str | Path, *, by: Sequence[str] | None = None) -> list[Path]
         ScorelabError: a combination names an unknown dimension.
     """
     folder = Path(folder)
+    if marker_kind(folder) == "experiment" and (folder / "manifest.json").is_file():
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        return [folder / name for name in write_experiment_report(folder, manifest)]
     manifest = read_run_manifest(folder)
     with reading_run(folder):
         return [folder / name for name in write_audit_and_report(folder, manifest, by=by)]

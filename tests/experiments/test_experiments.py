@@ -164,15 +164,44 @@ def test_an_edited_experiment_file_is_refused_on_resume(tmp_path):
         scorelab.experiment(resume=tmp_path / "e")
 
 
-def test_the_shipped_experiment_runs_small(tmp_path):
-    found = scorelab.experiment(ROOT / "experiments" / "cameras-false-match.toml",
-                                out=tmp_path / "cameras", citizens=1500, days=30, replicates=1,
-                                samples=2)
-    assert found.results.height == 2 * (3 + 2)
-    assert set(found.sensitivity["factor"]) == {
-        "scenario.cameras.count", "scenario.cameras.false_match_rate",
-        "scenario.cameras.female_false_match_multiplier"}
+SHIPPED = sorted((ROOT / "experiments").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_a_shipped_experiment_runs_small_and_cites_its_sources(path, tmp_path):
+    loaded = load_experiment(path)
+    assert loaded.meta.sources, "a shipped experiment cites its sources"
+    found = scorelab.experiment(path, out=tmp_path / path.stem, citizens=1500, days=30,
+                                replicates=1, samples=2)
+    assert found.results.height == 2 * (len(loaded.factors) + 2)
+    assert set(found.sensitivity["factor"]) == {f.path for f in loaded.factors}
     assert np.isfinite(found.summary["mean"].drop_nans().to_numpy()).all()
+    assert (found.folder / "report.html").is_file()
+
+
+def test_the_three_shipped_experiments_are_there():
+    assert [p.stem for p in SHIPPED] == ["cameras-false-match", "court-list-flights",
+                                         "rongcheng-points"]
+
+
+def test_share_below_a_grade_and_scaled_counts_read_the_run(tmp_path):
+    run = scorelab.run("court-list", "china-court-list", citizens=5000, days=400, seed=3,
+                       out=tmp_path / "run", report=False)
+    summary = run.summary()
+    found = measure(run.folder, ("scaled:denials_flight", "denials_flight", "share_below_none",
+                                 "scaled:listed_court", "listed_court"))
+    weight = 1_411_778_724 / 5000  # [scenario] represents over the citizens simulated
+    assert found["scaled:denials_flight"] == pytest.approx(found["denials_flight"] * weight)
+    assert found["scaled:listed_court"] == pytest.approx(summary["listed_court"] * weight)
+    assert found["share_below_none"] == 0.0  # the only grade: nobody below it
+    rongcheng = scorelab.run("rongcheng", citizens=3000, days=365, seed=4,
+                             out=tmp_path / "rc", report=False)
+    totals = rongcheng.summary()
+    below = measure(rongcheng.folder, ("share_below_A", "share_below_AAA", "scaled:records"))
+    assert below["share_below_A"] == pytest.approx(
+        sum(totals[f"grade_{g}"] for g in "BCD") / 3000)
+    assert below["share_below_AAA"] == pytest.approx(1 - totals["grade_AAA"] / 3000)
+    assert below["scaled:records"] == totals["records"]  # no represents: weight 1
 
 
 def test_list_outputs_prints_the_catalogue():

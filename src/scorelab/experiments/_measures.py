@@ -1,9 +1,11 @@
 """The catalogue of scalar outputs an experiment can ask of each simulation.
 
 Every measure of the run summary (``RunResult.summary``), plus measures by name
-pattern: a grade's share, a list's count, a service's denials, and a disparity
-ratio: ``ratio:<measure>:<dimension>:<group>/<reference>``, the measure per
-person in one group over the same in another (``ratio:wrongful_shamed:sex:female/male``).
+pattern: a grade's share (or the share below a grade), a list's count, a
+service's denials, a disparity ratio:
+``ratio:<measure>:<dimension>:<group>/<reference>``, the measure per person in
+one group over the same in another (``ratio:wrongful_shamed:sex:female/male``),
+and ``scaled:<count>``, a count for the population the citizens stand for.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from scorelab._run_folder import read_run_toml
 from scorelab.runner import RunResult
 from scorelab.world import BEHAVIOUR_NAMES, SERVICE_NAMES
 
@@ -36,6 +39,7 @@ SUMMARY = {
 PATTERNS = {
     "grade_<grade>": "people in a grade on the last day",
     "share_grade_<grade>": "share of people in a grade on the last day",
+    "share_below_<grade>": "share of people in a grade below <grade> on the last day",
     "listed_<list>": "people on a list on the last day",
     "acts_<behaviour>": "acts of one behaviour committed",
     "denials_<service>": "attempts at one service denied",
@@ -45,6 +49,9 @@ PATTERNS = {
         "(measure: acts, records, wrongful_records, denials, wrongful_denials, shamed, "
         "wrongful_shamed, appeals; dimension: sex, age_band, region, urban, income_decile, "
         "occupation)"),
+    "scaled:<count>": (
+        "a count (not a share, score or ratio) times represents / citizens: the figure for "
+        "the population the simulated citizens stand for ([scenario] represents; 1 without)"),
 }
 # a ratio's measure: the daily columns it sums
 RATIO_COLUMNS = {
@@ -60,9 +67,20 @@ def catalogue() -> list[tuple[str, str]]:
     return [*SUMMARY.items(), *PATTERNS.items()]
 
 
+#: outputs that are not counts, so a weight cannot scale them
+NOT_COUNTS = ("mean_score", "median_score", "share_", "ratio:", "scaled:")
+
+
 def check_output(name: str) -> str:
     """Why ``name`` is not an output an experiment can ask for; "" when it is."""
-    if name in SUMMARY or name.startswith(("grade_", "share_grade_", "listed_")):
+    if name.startswith("scaled:"):
+        count = name.removeprefix("scaled:")
+        if count.startswith(NOT_COUNTS):
+            return (f'"{name}": only a count can be scaled to the population it stands for, '
+                    f'and "{count}" is a share, a score or a ratio')
+        return check_output(count)
+    if name in SUMMARY or name.startswith(("grade_", "share_grade_", "share_below_",
+                                           "listed_")):
         return ""
     if name.startswith("acts_"):
         behaviour = name.removeprefix("acts_")
@@ -101,9 +119,12 @@ def measure(folder: Path, names: tuple[str, ...]) -> dict[str, float]:
     everyone = pq.read_table(folder / "daily.parquet", filters=[("dimension", "=", "all")])
     by_group = None  # every dimension's rows: read only for a ratio
     out: dict[str, float] = {}
-    for name in names:
+    counts = [name.removeprefix("scaled:") for name in names]
+    for name in dict.fromkeys(counts):
         if name.startswith("share_grade_"):
             out[name] = summary[name.removeprefix("share_")] / summary["citizens"]
+        elif name.startswith("share_below_"):
+            out[name] = _below(result.manifest["policy"]["grades"], summary, name)
         elif name.startswith(("denials_", "wrongful_denials_", "acts_")):
             column = name.replace("denials_", "denied_", 1)
             out[name] = float(pc.sum(everyone[column]).as_py() or 0)
@@ -113,7 +134,28 @@ def measure(folder: Path, names: tuple[str, ...]) -> dict[str, float]:
             out[name] = _ratio(by_group, name)
         else:
             out[name] = float(summary[name])
-    return out
+    if any(name.startswith("scaled:") for name in names):
+        weight = _weight(folder, summary["citizens"])
+        out.update({name: out[name.removeprefix("scaled:")] * weight for name in names
+                    if name.startswith("scaled:")})
+    return {name: out[name] for name in names}
+
+
+def _below(grades: list[str], summary: dict[str, float], name: str) -> float:
+    """The share of people in the grades below one (grades go best first)."""
+    grade = name.removeprefix("share_below_")
+    if grade not in grades:
+        raise KeyError(f'{name}: no grade "{grade}" in the policy: expected one of '
+                       + ", ".join(grades))
+    below = grades[grades.index(grade) + 1:]
+    return sum(summary[f"grade_{g}"] for g in below) / summary["citizens"]
+
+
+def _weight(folder: Path, citizens: float) -> float:
+    """Real people per simulated citizen: ``[scenario] represents`` over the citizens run."""
+    scenario = read_run_toml(folder / "scenario.toml").get("scenario", {})
+    represents = scenario.get("represents")
+    return float(represents) / citizens if represents else 1.0
 
 
 def _ratio(daily: pa.Table, name: str) -> float:

@@ -36,7 +36,7 @@ def scenarios_dir() -> Path:
 
 def _resolve(name_or_path: str | Path, folder: Path) -> Path:
     path = Path(name_or_path)
-    if path.exists() or path.suffix or len(path.parts) > 1:
+    if path.is_file() or path.suffix or len(path.parts) > 1:  # a folder of that name is not it
         return path
     for stem in (str(name_or_path), str(name_or_path).replace("_", "-")):
         candidate = folder / f"{stem}.toml"

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 import scorelab
 from scorelab._seeds import replicate_seed
+from scorelab.calibration import Evaluation
 from scorelab.cli import app
 
 from .conftest import TRUE, tiny_scenario
@@ -100,3 +101,14 @@ def test_a_parameter_no_target_reads_keeps_its_prior_spread(tiny_case, tmp_path)
     assert spreads["free"]["services.flight.attempts_per_year"] == pytest.approx(
         math.sqrt(1 / 12), rel=0.1)
     assert widths["free"] > 3 * widths["fixed"]
+
+
+def test_an_interrupted_band_leaves_nothing_behind(tiny_case, tiny_truth, tmp_path):
+    def interrupt(evaluation: Evaluation) -> None:
+        if evaluation.stage == "band":  # Ctrl-C during the band's first simulation
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        scorelab.calibrate(tiny_truth, targets=tiny_case[1], out=tmp_path / "fit",
+                           max_evaluations=1, replicates=2, progress=interrupt)
+    assert list(tmp_path.iterdir()) == []  # no result, no hidden staging folder, no lock

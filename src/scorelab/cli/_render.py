@@ -124,9 +124,11 @@ def render_calibration(result: CalibrationResult) -> Group:
                        title=f"{result.evaluations} simulations, objective "
                              f"{result.start_objective:.4g} -> {result.objective:.4g}",
                        title_justify="center")
+    parameters.pad_edge = False  # so that the longest shipped key fits 80 characters
     for key, value in result.parameters.items():
+        sd = result.sd[key]  # relative, as rates are read; absolute at a value of 0
         parameters.add_row(key, f"{result.start[key]:.4g}", f"{value:.4g}",
-                           f"{result.sd[key]:.2g}")
+                           f"{sd / abs(value):.0%}" if value else f"{sd:.2g}")
     # "> 700,000": a lower bound, "< ...": an upper one (as docs/calibration.md writes them);
     # the band as ratios to the target, like ``ratio``: a band holding 1 holds the target
     fit = table("date", "metric", "target", "simulated", "ratio", "90% band",

@@ -87,10 +87,10 @@ def write_csvs(folder: Path, fit: list[FitRow], forecast: list[tuple[dt.date, st
 
 
 def write_summary(folder: Path, problem: Problem, first: Evaluation, best: Evaluation,
-                  seconds: float, targets: Path, fit: Curvature, band: Band) -> None:
+                  seconds: float, targets: Path, curvature: Curvature, band: Band) -> None:
     """calibration.json: parameters (range, start, fitted, spread), objectives, band, provenance."""
     meta = problem.loaded.scenario.scenario
-    spread = parameter_spread(problem.space, fit)
+    spread = parameter_spread(problem.space, curvature)
     summary = {
         "scorelab_version": __version__,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -110,9 +110,10 @@ def write_summary(folder: Path, problem: Problem, first: Evaluation, best: Evalu
                       "1/12 per unit-cube axis; replicate r runs on replicate_seed(seed, r) "
                       "at values drawn from N(fit, covariance), clipped into the range",
             "replicates": len(band.seeds), "percentiles": list(PERCENTILES), "step": STEP,
-            "steps": fit.steps.tolist(), "informative_targets": int(fit.informative.sum()),
-            "residual_variance": fit.residual_variance,
-            "covariance_unit": fit.covariance.tolist(), "seeds": list(band.seeds),
+            "steps": curvature.steps.tolist(),
+            "informative_targets": int(curvature.informative.sum()),
+            "residual_variance": curvature.residual_variance,
+            "covariance_unit": curvature.covariance.tolist(), "seeds": list(band.seeds),
             "values": list(band.values)},
         "history": [{"number": e.number, "objective": e.objective, "values": e.values}
                     for e in problem.history],

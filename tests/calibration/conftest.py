@@ -15,10 +15,16 @@ TRUE = {"behaviours.judgment_default.rate_per_year": 0.02,
 TARGET_DATES = [dt.date(2018, 3, 31), dt.date(2018, 9, 30), dt.date(2019, 3, 31),
                 dt.date(2019, 12, 31)]
 TARGET_METRICS = ["people_listed_cumulative", "flights_blocked_cumulative"]
+PRIORS = {"behaviours.judgment_default.rate_per_year": (0.002, 0.2),
+          "services.flight.attempts_per_year": (0.2, 20.0)}
 
 
-def tiny_scenario(judgment_rate: float, flight_rate: float, *, calibration: bool = True) -> str:
-    """3,000 citizens standing for 3 M over two years; only the two fitted sources act."""
+def tiny_scenario(judgment_rate: float, flight_rate: float, *, calibration: bool = True,
+                  free: tuple[str, ...] = tuple(PRIORS)) -> str:
+    """3,000 citizens standing for 3 M over two years; only the two fitted sources act.
+
+    ``free`` names the free parameters of its ``[calibration]`` table.
+    """
     text = f"""\
 [scenario]
 name = "tiny court list"
@@ -46,21 +52,10 @@ attempts_per_year = {flight_rate}
     for name in ("informant", "platform"):
         text += f"\n[sensors.{name}]\nfalse_reports_per_year = 0.0\n"
     if calibration:
-        text += """
-[calibration]
-policy = "court-list"
-max_evaluations = 40
-
-[[calibration.parameters]]
-key = "behaviours.judgment_default.rate_per_year"
-low = 0.002
-high = 0.2
-
-[[calibration.parameters]]
-key = "services.flight.attempts_per_year"
-low = 0.2
-high = 20.0
-"""
+        text += '\n[calibration]\npolicy = "court-list"\nmax_evaluations = 40\n'
+        for key in free:
+            low, high = PRIORS[key]
+            text += f'\n[[calibration.parameters]]\nkey = "{key}"\nlow = {low}\nhigh = {high}\n'
     return text
 
 
@@ -76,7 +71,7 @@ def tiny_case(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     placeholder.write_text("date,metric,value\n" + "".join(
         f"{day},{metric},1\n" for day in TARGET_DATES for metric in TARGET_METRICS))
     result = scorelab.calibrate(truth, targets=placeholder, out=folder / "truth",
-                                max_evaluations=1)
+                                max_evaluations=1, replicates=2)
     rows = ["date,metric,value,source"]
     rows += [f"{r.date},{r.metric},{r.simulated},truth run" for r in result.fit]
     targets = folder / "targets.csv"
@@ -84,3 +79,9 @@ def tiny_case(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     start = folder / "start.toml"
     start.write_text(tiny_scenario(0.006, 6.0))
     return start, targets
+
+
+@pytest.fixture(scope="session")
+def tiny_truth(tiny_case: tuple[Path, Path]) -> Path:
+    """The tiny world's scenario at its true values (free parameters declared)."""
+    return tiny_case[0].parent / "truth.toml"

@@ -18,9 +18,14 @@ SHIPPED = ROOT / "scenarios" / "china-court-list.toml"
 def test_calibrate_command_prints_the_fit_table(tiny_case, tmp_path):
     start, targets = tiny_case
     result = runner.invoke(app, ["calibrate", str(start), "--targets", str(targets),
-                                 "--out", str(tmp_path / "fit"), "--max-evaluations", "3"])
+                                 "--out", str(tmp_path / "fit"), "--max-evaluations", "3",
+                                 "--replicates", "2"])
     assert result.exit_code == 0, result.output
     assert "3 simulations" in result.output
+    # after the search: one step per parameter, then the band, each named in progress
+    assert "curvature simulation 2/2" in result.output
+    assert "band simulation 2/2" in result.output
+    assert "90% band" in result.output
     assert "flights_blocked_cumulative" in result.output
     assert (tmp_path / "fit" / "forecast.csv").is_file()
 
@@ -55,12 +60,12 @@ def test_shipped_scenario_smoke_run(tmp_path):
     targets = tmp_path / "targets.csv"
     targets.write_text("date,metric,value\n2018-12-31,people_listed_cumulative,13000000\n")
     result = scorelab.calibrate("china-court-list", targets=targets, out=tmp_path / "fit",
-                                citizens=3000, seed=3, max_evaluations=1)
+                                citizens=3000, seed=3, max_evaluations=1, replicates=2)
     forecast = pl.read_csv(tmp_path / "fit" / "forecast.csv", try_parse_dates=True)
     assert forecast["date"].min().isoformat() == "2013-01-31"
     assert forecast["date"].max().isoformat() == "2020-12-31"
     before_launch = forecast.filter(pl.col("date") < pl.date(2013, 10, 1))
-    assert (before_launch["value"] == 0).all()
+    assert (before_launch.select("value", "lower", "upper") == 0).to_numpy().all()
     assert result.fit[0].simulated > 0
 
 
@@ -69,4 +74,4 @@ def test_public_function_mirrors_the_command():
 
     keywords = set(inspect.signature(scorelab.calibrate).parameters)
     assert {"scenario", "targets", "out", "policy", "citizens", "seed", "max_evaluations",
-            "workers", "force"} <= keywords
+            "replicates", "workers", "force"} <= keywords

@@ -49,7 +49,8 @@ def test_fitted_scenario_holds_the_fitted_values_and_keeps_comments(calibrated):
 
 def test_forecast_has_every_month_end_of_every_metric(calibrated):
     rows = list(csv.DictReader((calibrated.folder / "forecast.csv").read_text().splitlines()))
-    assert list(rows[0]) == ["date", "metric", "value"]
+    assert list(rows[0]) == ["date", "metric", "value", "lower", "upper"]
+    assert all(int(r["lower"]) <= int(r["upper"]) for r in rows)
     assert {r["metric"] for r in rows} == set(FORECAST_METRICS)
     assert len(rows) == 24 * len(FORECAST_METRICS)
     cumulative = [float(r["value"]) for r in rows if r["metric"] == "people_listed_cumulative"]

@@ -58,11 +58,16 @@ class Evaluation:
     """One simulation of the scenario at one set of parameter values.
 
     Attributes:
-        number: 1 for the first evaluation (the scenario's own values).
+        number: 1 for the first evaluation (the scenario's own values); for the
+            band's simulations, 1 to ``of`` within their stage.
         values: dotted key -> value.
         simulated: the scaled simulated figure per target, shape (targets,).
         objective: sum of squared residuals.
         series: the run's daily whole-population series (for the forecast).
+        stage: ``search`` (the optimiser's), ``curvature`` (a step from the fit, on
+            its seed) or ``band`` (a replicate: another seed, drawn values).
+        of: simulations in this stage (0 for the search, whose count is not known).
+        seed: the simulation's seed.
     """
 
     number: int
@@ -70,6 +75,9 @@ class Evaluation:
     simulated: np.ndarray
     objective: float
     series: DailySeries = field(repr=False)
+    stage: str = "search"
+    of: int = 0
+    seed: int = 0
 
 
 @dataclass
@@ -105,20 +113,42 @@ class Problem:
         """The scenario file with ``values`` written in."""
         return set_keys(self.text, values)
 
+    @property
+    def fit_seed(self) -> int:
+        """The seed of every search simulation (the scenario's, or the override)."""
+        return self.loaded.scenario.scenario.seed
+
+    def lookup(self, values: dict[str, float]) -> Evaluation | None:
+        """The search's simulation at ``values``, if it ran one."""
+        return self._cache.get(tuple(sorted(values.items())))
+
     def cached(self, values: dict[str, float]) -> bool:
         """Whether ``values`` were simulated already."""
-        return tuple(sorted(values.items())) in self._cache
+        return self.lookup(values) is not None
 
     def evaluate(self, values: dict[str, float]) -> Evaluation:
         """Simulate at ``values`` (cached) and score the figures against the targets."""
-        key = tuple(sorted(values.items()))
-        if key in self._cache:
-            return self._cache[key]
+        known = self.lookup(values)
+        if known is not None:
+            return known
         number = len(self.history) + 1
-        path = self.scratch / f"scenario-{number}.toml"
+        result = self.simulate(values, name=str(number), number=number)
+        self._cache[tuple(sorted(values.items()))] = result
+        self.history.append(result)
+        return result
+
+    def simulate(self, values: dict[str, float], *, name: str, number: int,
+                 stage: str = "search", of: int = 0, seed: int | None = None) -> Evaluation:
+        """One simulation at ``values`` on ``seed`` (default the fit's), scored and reported.
+
+        ``evaluate`` records the search's simulations; the forecast band's call this
+        directly, so calibration.json's history and the cache stay the search's.
+        """
+        seed = self.fit_seed if seed is None else seed
+        path = self.scratch / f"scenario-{name}.toml"
         path.write_text(self.scenario_text(values), encoding="utf-8")
-        scenario = load_scenario(path, citizens=self.citizens, seed=self.seed)
-        folder = self.scratch / f"run-{number}"
+        scenario = load_scenario(path, citizens=self.citizens, seed=seed)
+        folder = self.scratch / f"run-{name}"
         run(self.policy, scenario, out=folder, ledger_sample=0.0, workers=self.workers,
             **_RUN_OPTIONS)
         series = read_series(folder, self.list_name)
@@ -126,13 +156,15 @@ class Problem:
         path.unlink()
         simulated = np.array([series.value(t.metric, t.date) for t in self.targets])
         simulated *= self.weight
-        objective = float(np.sum(residuals(self.targets, simulated, 0.5 * self.weight) ** 2))
-        result = Evaluation(number, dict(values), simulated, objective, series)
-        self._cache[key] = result
-        self.history.append(result)
+        objective = float(np.sum(self.residuals(simulated) ** 2))
+        result = Evaluation(number, dict(values), simulated, objective, series, stage, of, seed)
         if self.progress is not None:
             self.progress(result)
         return result
+
+    def residuals(self, simulated: np.ndarray) -> np.ndarray:
+        """The objective's residual per target for scaled simulated figures, shape (targets,)."""
+        return residuals(self.targets, simulated, 0.5 * self.weight)
 
     def best(self) -> Evaluation:
         """The evaluation with the smallest objective so far (the first on ties)."""

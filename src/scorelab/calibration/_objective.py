@@ -66,6 +66,22 @@ class ParameterSpace:
                        else (value - lo) / (hi - lo))
         return np.array(out)
 
+    def slopes(self, unit: Sequence[float]) -> np.ndarray:
+        """The slope d value / d u at a point of the unit cube, per parameter (real-unit spreads).
+
+        >>> p = FreeParameter(key="a.b", low=1.0, high=3.0, scale="linear")
+        >>> ParameterSpace((p,)).slopes([0.5]).tolist()
+        [2.0]
+        """
+        out = []
+        for parameter, u in zip(self.parameters, unit, strict=True):
+            lo, hi = parameter.low, parameter.high
+            if parameter.scale == "log":
+                out.append(lo * (hi / lo) ** float(u) * math.log(hi / lo))
+            else:
+                out.append(hi - lo)
+        return np.array(out)
+
 
 def residuals(targets: Sequence[Target], simulated: Sequence[float], floor: float) -> np.ndarray:
     """Weighted log-ratio residuals, one per target (0 where a bound is met).

@@ -23,7 +23,11 @@ def calibrate(
     citizens: Annotated[int | None, typer.Option(help="simulated citizens")] = None,
     seed: Annotated[int | None, typer.Option(
         help="seed of every simulation, 0 to 2**63-1")] = None,
-    max_evaluations: Annotated[int | None, typer.Option(help="simulation budget")] = None,
+    max_evaluations: Annotated[int | None, typer.Option(
+        help="simulation budget of the search; 1: the scenario's values, no search")] = None,
+    replicates: Annotated[int, typer.Option(
+        help="simulations of the 90% forecast band (seeds and parameter draws), at least 2")
+    ] = 20,
     workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
     force: Annotated[bool, typer.Option(help="replace a non-empty --out")] = False,
 ) -> None:
@@ -31,12 +35,15 @@ def calibrate(
 
     def progress(evaluation: Evaluation) -> None:
         values = ", ".join(f"{_short(k)}={v:.4g}" for k, v in evaluation.values.items())
-        err.print(f"simulation {evaluation.number}: objective {evaluation.objective:.4g} "
-                  f"({values})", highlight=False, soft_wrap=True)
+        label = (f"simulation {evaluation.number}" if evaluation.stage == "search" else
+                 f"{evaluation.stage} simulation {evaluation.number}/{evaluation.of}")
+        err.print(f"{label}: objective {evaluation.objective:.4g} ({values})",
+                  highlight=False, soft_wrap=True)
 
     result = scorelab.calibrate(scenario, targets=targets, out=out, policy=policy,
                                 citizens=citizens, seed=seed, max_evaluations=max_evaluations,
-                                workers=workers, force=force, progress=progress)
+                                replicates=replicates, workers=workers, force=force,
+                                progress=progress)
     stdout.print(render_calibration(result))
 
 

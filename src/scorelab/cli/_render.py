@@ -119,18 +119,28 @@ def render_comparison(comparison: Comparison) -> Group:
 
 
 def render_calibration(result: CalibrationResult) -> Group:
-    """The fitted parameters and the fit table, for the terminal."""
-    parameters = table("parameter", "start", "fitted",
+    """The fitted parameters and the fit table with the forecast band, for the terminal."""
+    parameters = table("parameter", "start", "fitted", "sd",
                        title=f"{result.evaluations} simulations, objective "
                              f"{result.start_objective:.4g} -> {result.objective:.4g}",
                        title_justify="center")
+    parameters.pad_edge = False  # so that the longest shipped key fits 80 characters
     for key, value in result.parameters.items():
-        parameters.add_row(key, f"{result.start[key]:.4g}", f"{value:.4g}")
-    fit = table("date", "metric", "bound", "target", "simulated", "ratio",
-                title=f"written to {result.folder}", title_justify="center")
+        sd = result.sd[key]  # relative, as rates are read; absolute at a value of 0
+        parameters.add_row(key, f"{result.start[key]:.4g}", f"{value:.4g}",
+                           f"{sd / abs(value):.0%}" if value else f"{sd:.2g}")
+    # "> 700,000": a lower bound, "< ...": an upper one (as docs/calibration.md writes them);
+    # the band as ratios to the target, like ``ratio``: a band holding 1 holds the target
+    fit = table("date", "metric", "target", "simulated", "ratio", "90% band",
+                right=("target", "simulated"),
+                title=f"written to {result.folder}; 90% band of {result.replicates} "
+                      "simulations, as ratios", title_justify="center")
+    fit.pad_edge = False  # so that national figures fit 80 characters
     for row in result.fit:
-        fit.add_row(row.date.isoformat(), row.metric, row.bound, f"{row.target:,.0f}",
-                    f"{row.simulated:,.0f}", f"{row.ratio:.3f}")
+        mark = {"lower": "> ", "upper": "< "}.get(row.bound, "")
+        fit.add_row(row.date.isoformat(), row.metric, f"{mark}{row.target:,.0f}",
+                    f"{row.simulated:,.0f}", f"{row.ratio:.3f}",
+                    f"{row.lower / row.target:.2f}-{row.upper / row.target:.2f}")
     return Group(parameters, fit)
 
 

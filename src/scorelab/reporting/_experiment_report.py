@@ -37,6 +37,8 @@ from scorelab.reporting._html import (
 )
 
 DIFFERENCES_FILE = "differences.parquet"
+#: A factor "matters" when its index's 95% interval lies above this share (see _drivers_section).
+MATTERS_SHARE = 0.01
 #: Most figures of one kind on a page; the tables in the folder hold the rest.
 MOST_FIGURES = 36
 #: Rows of paired differences shown per output (the largest); differences.parquet has all.
@@ -133,9 +135,9 @@ def _design_section(manifest: dict[str, Any], tables: _Tables) -> Html:
     for factor in factors:
         if factor.get("range") is not None:
             low, high = factor["range"]
-            spread = f"range {low:,.6g} to {high:,.6g}"
+            spread = f"range {_plain(low)} to {_plain(high)}"
         elif factor.get("values") is not None:
-            spread = "values " + ", ".join(f"{v:,.6g}" for v in factor["values"])
+            spread = "values " + ", ".join(_plain(v) for v in factor["values"])
         else:
             spread = "levels " + ", ".join(factor["levels"])
         rows.append([factor["path"], spread, factor.get("note", "")])
@@ -169,10 +171,11 @@ def _drivers_section(tables: _Tables) -> Html:
     index, spread = ("ST", "ST_conf") if sobol else ("mu_star", "mu_star_conf")
     parts: list[object] = [paragraph(
         "ST (total order) is the share of an output's variance that a factor explains, alone "
-        "and with the others; S1 is its share alone. A factor matters when its interval "
-        "excludes 0. Bars carry 95% intervals." if sobol else
+        "and with the others; S1 is its share alone. A factor matters when its interval lies "
+        "above 0.01 (1% of the variance). Bars carry 95% intervals." if sobol else
         "mu* is the mean absolute change of the output per elementary step of a factor (Morris "
-        "screening); sigma large against mu* means interactions or a non-linear effect.")]
+        "screening); sigma large against mu* means interactions or a non-linear effect. A "
+        "factor matters when mu*'s interval lies above 1% of the output's largest mu*.")]
     ranked = []
     drawn = 0
     for output in tables.outputs:
@@ -182,10 +185,12 @@ def _drivers_section(tables: _Tables) -> Html:
                            ""])
             continue
         rows = rows.sort(index, descending=True, nulls_last=True)
+        # matters: the interval's low end above 1% of the variance (Sobol), or above 1% of
+        # the largest mu* of this output (Morris): a real but negligible effect is not shown
+        floor = MATTERS_SHARE if sobol else MATTERS_SHARE * float(rows[index].max() or 0.0)
         for rank, row in enumerate(rows.iter_rows(named=True), start=1):
-            matters = row[index] - row[spread] > 0
-            other = (f"S1 {row['S1']:.3f} ± {row['S1_conf']:.3f}" if sobol
-                     else f"sigma {row['sigma']:.4g}")
+            matters = row[index] - row[spread] > floor
+            other = f"{row['S1']:.3f} ± {row['S1_conf']:.3f}" if sobol else f"{row['sigma']:.4g}"
             ranked.append([output, str(rank), row["factor"],
                            f"{row[index]:.3f} ± {row[spread]:.3f}", other,
                            Html('<span class="good">yes</span>') if matters else "no"])
@@ -363,3 +368,14 @@ def _short(value: float | None) -> str:
     if value is None or math.isnan(value):
         return "–"
     return f"{value:,.4g}"
+
+
+def _plain(value: float) -> str:
+    """A factor's value as its file would hold it: whole numbers in full.
+
+    >>> _plain(176_000_000.0), _plain(0.0001), _plain(2.5)
+    ('176,000,000', '0.0001', '2.5')
+    """
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:.6g}"

@@ -1,7 +1,8 @@
 """What an experiment's simulations say: per-point statistics and what drives each output.
 
 ``summary`` has one row per design point and output: mean, sd, standard error,
-5th, 50th and 95th percentiles and n over the replicates; ``series`` one row per
+5th, 50th and 95th percentiles and n over the replicates where the output is
+defined (a NaN ratio is left out, and n says how many remain); ``series`` one row per
 design point, daily series and day: the median and 5-95% band. ``sensitivity`` has
 one row per output and factor: Sobol first-order and total indices with their
 95% confidence intervals (``sobol`` designs), or Morris mu*, its interval and
@@ -24,15 +25,18 @@ from scorelab.experiments._file import Experiment
 def summary_table(results: pl.DataFrame, outputs: list[str]) -> pl.DataFrame:
     """Point x output statistics over replicates."""
     long = results.unpivot(index=["point", "replicate"], on=outputs, variable_name="output")
+    long = long.with_columns(pl.col("value").fill_nan(None))  # undefined: left out, not 0
     stats = long.group_by(["point", "output"], maintain_order=True).agg(
         mean=pl.col("value").mean(),
         sd=pl.col("value").std(),
-        n=pl.len(),
+        n=pl.col("value").count(),
         p05=pl.col("value").quantile(0.05, "linear"),
         p50=pl.col("value").quantile(0.5, "linear"),
         p95=pl.col("value").quantile(0.95, "linear"),
     )
-    return stats.with_columns(se=pl.col("sd") / pl.col("n").sqrt()).select(
+    stats = stats.with_columns(se=pl.col("sd") / pl.col("n").sqrt()).with_columns(
+        pl.col("mean", "sd", "se", "p05", "p50", "p95").fill_null(float("nan")))
+    return stats.select(
         "point", "output", "mean", "sd", "se", "p05", "p50", "p95", "n").sort(["point", "output"])
 
 
@@ -49,8 +53,13 @@ def series_table(daily: list[dict]) -> pl.DataFrame:
 
 
 def point_means(results: pl.DataFrame, outputs: list[str]) -> pl.DataFrame:
-    """Each design point's mean of every output over its replicates, in point order."""
-    return results.group_by("point").agg([pl.col(o).mean() for o in outputs]).sort("point")
+    """Each design point's mean of every output over the replicates where it is defined.
+
+    A replicate whose output is NaN (a ratio whose reference group had none) is
+    left out; a point with no defined replicate gets NaN.
+    """
+    return results.group_by("point").agg(
+        [pl.col(o).fill_nan(None).mean().fill_null(float("nan")) for o in outputs]).sort("point")
 
 
 def sensitivity_table(experiment: Experiment, sims: list[Simulation], results: pl.DataFrame,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import math
+import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -160,6 +162,20 @@ def test_an_interruption_leaves_nothing(runs, tmp_path, workers):
                          replicates=SEEDS, workers=workers, progress=stop)
     assert stopped.value.exit_code == 130
     assert _entries(tmp_path) == set()
+
+
+def test_sigterm_stops_it_and_leaves_nothing(runs, tmp_path):
+    def terminate(event: ComparisonProgress) -> None:
+        if event.done == 2:
+            os.kill(os.getpid(), signal.SIGTERM)  # as a scheduler's time limit does
+
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(RunInterruptedError, match="stopped by SIGTERM: 2 of 4") as stopped:
+        scorelab.compare(runs["harsh"], runs["stricter"], out=tmp_path / "c.html",
+                         replicates=2, progress=terminate)
+    assert stopped.value.exit_code == 143
+    assert _entries(tmp_path) == set()
+    assert signal.getsignal(signal.SIGTERM) is before  # put back
 
 
 def test_a_scratch_folder_left_by_a_killed_comparison_is_replaced(runs, tmp_path):

@@ -11,9 +11,10 @@ Data flow::
 
 The scratch folder is hidden beside the page (``.<page>.replicates``), carries
 scorelab's marker, is written by one process at a time, and is removed when the
-comparison ends, however it ends (a stop, an error); one left by a killed
-process is removed by the next comparison writing that page. A stop leaves
-nothing: the comparison is short enough to start again, and has no resume.
+comparison ends, however it ends (an error, Ctrl-C, SIGTERM); one left by a
+killed process (``kill -9``) is removed by the next comparison writing that
+page. A stop leaves nothing: a comparison is short enough to start again, and
+has no resume.
 
 Simulations run as an experiment's do: one after another, or with ``workers``
 on a local pool of forked workers, one simulation each; a simulation above
@@ -29,11 +30,15 @@ and finds no cycle).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from scorelab._errors import RunFolderError, RunInterruptedError, RunRefusedError, ScorelabError
@@ -42,6 +47,7 @@ from scorelab._seeds import replicate_seed
 from scorelab.audit import Comparison, MeasuredRun, replicated_rows
 
 KIND = "comparison-replicates"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @dataclass(frozen=True)
@@ -143,11 +149,12 @@ def _in_scratch(sims: list[Simulation], scratch: Path, *, workers: int,
     measured: dict[str, MeasuredRun] = {}
     results = _simulations(sims, workers)
     try:
-        for sim in results:
-            measured[sim.name] = MeasuredRun.read(sim.folder, keep_days=False)
-            remove_owned(sim.folder, "run")
-            if progress is not None:
-                progress(ComparisonProgress(len(measured), len(sims)))
+        with _signals_stop():
+            for sim in results:
+                measured[sim.name] = MeasuredRun.read(sim.folder, keep_days=False)
+                remove_owned(sim.folder, "run")
+                if progress is not None:
+                    progress(ComparisonProgress(len(measured), len(sims)))
     except (KeyboardInterrupt, RunInterruptedError, _WorkerFailedError) as exc:
         raise RunInterruptedError(
             f"{_cause(exc)}: {len(measured)} of {len(sims)} simulations were done and nothing "
@@ -159,6 +166,36 @@ def _in_scratch(sims: list[Simulation], scratch: Path, *, workers: int,
         if scratch.exists():
             remove_owned(scratch, KIND)
     return measured
+
+
+@contextlib.contextmanager
+def _signals_stop() -> Iterator[None]:
+    """SIGINT and SIGTERM stop the comparison here, so that its scratch folder is removed.
+
+    As the runner does for a run (whose own handlers take over while it runs):
+    also when the shell started this process with SIGINT ignored (``&`` in a
+    script), and for SIGTERM, which would otherwise end the process at once.
+    Installed only in the main thread, and put back after.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {number: signal.signal(number, _stop) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _stop(number: int, frame: FrameType | None) -> None:
+    raise RunInterruptedError(f"stopped by {signal.Signals(number).name}",
+                              exit_code=128 + number)
+
+
+def _worker_signals() -> None:
+    """In a pool's worker: SIGTERM ends it, as the pool expects (not :func:`_stop`)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _cause(exc: BaseException) -> str:
@@ -197,7 +234,7 @@ def _simulations(sims: list[Simulation], workers: int) -> Iterator[Simulation]:
     from scorelab.runner import local_pool  # noqa: PLC0415 (the runner imports reporting)
 
     warm_up()
-    with local_pool(workers) as pool:
+    with local_pool(workers, initializer=_worker_signals) as pool:
         pending: set[Future] = set()
         asked: dict[str, Simulation] = {}
         queue = list(reversed(sims))

@@ -109,7 +109,7 @@ def replicate(comparison: Comparison, replicates: int, *, scratch: Path, workers
     Raises:
         RunRefusedError: the 2 R simulations would not fit here or take more than a week,
             or the scratch folder is not scorelab's.
-        RunInterruptedError: stopped (Ctrl-C, a lost worker); nothing is left.
+        RunInterruptedError: stopped (Ctrl-C, SIGTERM, a lost worker); nothing is left.
     """
     from scorelab.runner import SMALL_RUN  # noqa: PLC0415 (the runner imports reporting)
 

@@ -33,8 +33,10 @@ EXPECTED = {
         "DEFAULT_COMBINATIONS", "FAIR_HIGH", "FAIR_LOW", "PER_CITIZENS", "audit_tables",
         "choose_story_citizens", "story", "write_audit",
         "CONFIDENCE", "PairedDifference", "paired_difference",
+        # compare --replicates: each run read once, every measure over the seeds
+        "MeasuredRun", "ReplicatedRow", "replicated_rows",
     },
-    scorelab.reporting: {"compare", "report", "write_audit_and_report",
+    scorelab.reporting: {"ComparisonProgress", "compare", "report", "write_audit_and_report",
                          "write_experiment_report"},
     scorelab.calibration: {
         "FORECAST_METRICS", "METRICS", "CalibrationResult", "Evaluation", "FitRow", "Target",

@@ -31,6 +31,7 @@ API_ONLY = {
     ("calibrate", "progress"): "a callback: the command prints one line per simulation with it",
     ("explain", "manifest"): "the runner's manifest for a folder it is still writing",
     ("experiment", "progress"): "a callback: the command draws its own progress bar with it",
+    ("compare", "progress"): "a callback: the command draws its own progress bar with it",
 }
 #: Options only the command has, each with the API function that answers the same question.
 CLI_ONLY = {

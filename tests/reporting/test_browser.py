@@ -73,3 +73,15 @@ def test_the_comparison_opens_with_every_plot_drawn(browser, harsh_run, harsh_ru
     assert problems == []
     assert len(drawn) >= 4 and all(drawn), drawn
     assert is_png(shot)
+
+
+def test_the_comparison_over_seeds_opens_with_every_plot_drawn(browser, harsh_run,
+                                                               harsh_run_fewer_cameras, tmp_path):
+    comparison = scorelab.compare(harsh_run_fewer_cameras.folder, harsh_run.folder,
+                                  out=tmp_path / "seeds.html", replicates=2)
+    assert comparison.replicated_differences()
+    shot = tmp_path / "seeds.png"
+    problems, drawn = look_at(browser, comparison.out, shot)
+    assert problems == []
+    assert len(drawn) >= 6 and all(drawn), drawn  # the charts of A against B, and of B - A
+    assert is_png(shot)

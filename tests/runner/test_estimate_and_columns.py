@@ -214,3 +214,11 @@ def test_used_columns_carry_the_whole_matrix(matrix):
     total = np.ones_like(matrix)
     part.add_to(total)
     np.testing.assert_array_equal(total, matrix + 1)
+
+
+def test_a_planners_estimate_counts_a_baseline():
+    alone = scorelab.runner.estimate_run("rongcheng", citizens=10_000_000, days=365)
+    both = scorelab.runner.estimate_run("rongcheng", citizens=10_000_000, days=365,
+                                        baseline=True)
+    assert both.seconds > alone.seconds + 10  # 15.5 s of simulation, and 0.75 of it again
+    assert both.memory > alone.memory

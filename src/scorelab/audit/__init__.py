@@ -11,10 +11,17 @@ seeds (``paired_difference``, a ``CONFIDENCE`` interval) and the fair band of a 
 from __future__ import annotations
 
 from scorelab.audit._audit import DEFAULT_COMBINATIONS, audit_table, audit_tables, write_audit
-from scorelab.audit._comparison import PER_CITIZENS, Comparison, ComparisonRow, compare_runs
+from scorelab.audit._comparison import (
+    PER_CITIZENS,
+    Comparison,
+    ComparisonRow,
+    MeasuredRun,
+    compare_runs,
+)
 from scorelab.audit._explain import CitizenStory, explain
 from scorelab.audit._paired import CONFIDENCE, PairedDifference, paired_difference
 from scorelab.audit._rates import FAIR_HIGH, FAIR_LOW
+from scorelab.audit._replicated import ReplicatedRow, replicated_rows
 from scorelab.audit._stories import choose_story_citizens, story
 
 __all__ = [
@@ -26,13 +33,16 @@ __all__ = [
     "CitizenStory",
     "Comparison",
     "ComparisonRow",
+    "MeasuredRun",
     "PairedDifference",
+    "ReplicatedRow",
     "audit_table",
     "audit_tables",
     "choose_story_citizens",
     "compare_runs",
     "explain",
     "paired_difference",
+    "replicated_rows",
     "story",
     "write_audit",
 ]

@@ -3,29 +3,35 @@
 Data flow::
 
     run A, run B (complete folders) --audit_table--> whole-run rows of each
-        --_measures--> ComparisonRow(section, measure, unit, a, b) for everyone, and
+        --measures_of--> ComparisonRow(section, measure, unit, a, b) for everyone, and
                        disparity ratios by sex and age
         + the inputs that differ (policy, scenario keys, size, seed)
         --> Comparison
+    (over R common seeds, the same measures: scorelab.audit._replicated)
 
 Counts of events are given per 100,000 citizens; shares of people as shares;
 disparities as ratios to each run's reference group. Behaviours are those
 either policy acts on (its rules, lists and shaming), plus all acts together.
+The measures of many runs are chosen over all of them (a denial of a kind that
+happened in any run is a measure of each), so replicates share one list.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import polars as pl
 
 from scorelab._run_folder import read_run_manifest, read_run_policy, read_run_toml, reading_run
 from scorelab.audit._audit import audit_table
 from scorelab.world import BEHAVIOURS, SENSORS, SERVICES
+
+if TYPE_CHECKING:
+    from scorelab.audit._replicated import ReplicatedRow
 
 PER_CITIZENS = 100_000
 DISPARITY_DIMENSIONS = ("sex", "age_band")
@@ -59,15 +65,24 @@ class ComparisonRow:
     @property
     def differs(self) -> bool:
         """Whether the two values differ (two missing values do not)."""
-        if math.isnan(self.a) and math.isnan(self.b):
-            return False
-        return math.isnan(self.a) or math.isnan(self.b) or not math.isclose(self.a, self.b,
-                                                                           abs_tol=1e-12)
+        return differ(self.a, self.b)
+
+
+def differ(a: float, b: float) -> bool:
+    """Whether two values of a measure differ: beyond rounding, or one missing (not both)."""
+    if math.isnan(a) and math.isnan(b):
+        return False
+    return math.isnan(a) or math.isnan(b) or not math.isclose(a, b, abs_tol=1e-12)
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """Two runs compared: what differs in their inputs, and every measure in both."""
+    """Two runs compared: what differs in their inputs, and every measure in both.
+
+    With replicates (``scorelab.compare(..., replicates=R)``), ``seeds`` are the R
+    common seeds that A's and B's inputs were run on again, and ``replicated``
+    holds every measure over them; both are empty otherwise.
+    """
 
     run_a: Path
     run_b: Path
@@ -78,6 +93,8 @@ class Comparison:
     audit_a: pl.DataFrame = field(repr=False)
     audit_b: pl.DataFrame = field(repr=False)
     out: Path | None = None
+    seeds: tuple[int, ...] = ()
+    replicated: tuple[ReplicatedRow, ...] = ()
 
     @property
     def labels(self) -> tuple[str, str]:
@@ -99,11 +116,44 @@ class Comparison:
                 return row
         raise KeyError(f"no measure {measure!r}: see Comparison.rows for the names")
 
+    def replicated_differences(self) -> list[ReplicatedRow]:
+        """The measures over the common seeds whose values differ on some seed."""
+        return [row for row in self.replicated if row.differs]
 
-class _Run:
-    """Whole-run values of one run for everyone, read from its audit table."""
+    def replicated_row(self, measure: str) -> ReplicatedRow:
+        """A measure over the common seeds, by its name.
 
-    def __init__(self, audit: pl.DataFrame, policy: dict[str, Any]) -> None:
+        Raises:
+            KeyError: no such measure, or the comparison has no replicates.
+        """
+        for row in self.replicated:
+            if row.measure == measure:
+                return row
+        raise KeyError(f"no measure {measure!r} over seeds: see Comparison.replicated "
+                       "(empty without replicates)")
+
+
+class MeasuredRun:
+    """Whole-run values of one run for everyone, read from its audit table.
+
+    What the measures of a comparison read; once read, the run's folder may go
+    (``compare --replicates`` deletes each replicate's folder as soon as it is read).
+    """
+
+    @classmethod
+    def read(cls, folder: str | Path, *, keep_days: bool = True) -> MeasuredRun:
+        """Read a run folder's tables and policy; ``keep_days=False`` keeps whole-run rows only.
+
+        Raises:
+            RunFolderError: the folder is not a run's, or a file in it is not what a run
+                writes (named).
+        """
+        folder = Path(folder)
+        with reading_run(folder):
+            return cls(audit_table(folder, by=()), read_run_policy(folder), keep_days=keep_days)
+
+    def __init__(self, audit: pl.DataFrame, policy: dict[str, Any], *,
+                 keep_days: bool = True) -> None:
         whole = audit.filter(pl.col("day").is_null())
         everyone = whole.filter(pl.col("dimension") == "all")
         self.values = dict(zip(everyone["metric"], everyone["value"], strict=True))
@@ -114,7 +164,7 @@ class _Run:
         last = audit.filter((pl.col("dimension") == "all") & (pl.col("day") == pl.col("day").max()))
         self.last_day = dict(zip(last["metric"], last["value"], strict=True))
         self.policy = policy
-        self.audit = audit
+        self.audit = audit if keep_days else audit.clear()  # the days: for the page's charts
 
     def get(self, metric: str) -> float:
         value = self.values.get(metric)
@@ -144,21 +194,21 @@ class _Measure(NamedTuple):
     section: str
     name: str
     unit: str
-    read: Callable[[_Run], float]
+    read: Callable[[MeasuredRun], float]
 
 
-def _measures(a: _Run, b: _Run) -> list[_Measure]:
-    """Every measure, in report order, with how to read it from one run."""
+def measures_of(runs: Sequence[MeasuredRun]) -> list[_Measure]:
+    """Every measure of these runs, in report order, with how to read it from one run."""
     per = f"per {PER_CITIZENS // 1000}k"
-    def in_either(metric: str) -> bool:
-        return a.get(metric) > 0 or b.get(metric) > 0
+    def in_any(metric: str) -> bool:
+        return any(r.get(metric) > 0 for r in runs)
 
-    def per_citizens(prefix: str, names: Iterable[str]) -> Callable[[_Run], float]:
+    def per_citizens(prefix: str, names: Iterable[str]) -> Callable[[MeasuredRun], float]:
         return lambda r: r.summed(prefix, names) * PER_CITIZENS / r.population
 
     out = [_Measure("scores", "mean score at the end", "points",
                     lambda r: r.last_day.get("score_mean", math.nan))]
-    lists = sorted({m.removeprefix("share_listed_") for r in (a, b) for m in r.values
+    lists = sorted({m.removeprefix("share_listed_") for r in runs for m in r.values
                     if m.startswith("share_listed_")})
     for name in lists:
         out += [_Measure("lists", f"on the list '{name}' at the end", "share",
@@ -170,13 +220,13 @@ def _measures(a: _Run, b: _Run) -> list[_Measure]:
             _Measure("sanctions", "service denials", per, per_citizens("denied", SERVICES))]
     out += [_Measure("sanctions", f"denials: {s}", per,
                      lambda r, s=s: r.per_citizens(f"denied_{s}"))
-            for s in SERVICES if in_either(f"denied_{s}")]
+            for s in SERVICES if in_any(f"denied_{s}")]
     out += [_Measure("wrongful", "records", per, per_citizens("records_by", SENSORS)),
             _Measure("wrongful", "wrongful records", per,
                      per_citizens("wrongful_records_by", SENSORS))]
     out += [_Measure("wrongful", f"wrongful records: {s}", per,
                      lambda r, s=s: r.per_citizens(f"wrongful_records_by_{s}"))
-            for s in SENSORS if in_either(f"wrongful_records_by_{s}")]
+            for s in SENSORS if in_any(f"wrongful_records_by_{s}")]
     out += [
         _Measure("wrongful", "people with a wrongful record", "share",
                  lambda r: r.get("share_wrongfully_recorded")),
@@ -191,7 +241,8 @@ def _measures(a: _Run, b: _Run) -> list[_Measure]:
                  lambda r: r.get("share_shamed")),
         _Measure("behaviour", "acts of all kinds", per, per_citizens("acts", BEHAVIOURS)),
     ]
-    for bh in [x for x in BEHAVIOURS if x in a.acted_on() | b.acted_on()]:
+    acted_on = set().union(*(r.acted_on() for r in runs))
+    for bh in [x for x in BEHAVIOURS if x in acted_on]:
         out += [
             _Measure("behaviour", f"acts: {bh}", per,
                      lambda r, bh=bh: r.per_citizens(f"acts_{bh}")),
@@ -209,12 +260,12 @@ def _measures(a: _Run, b: _Run) -> list[_Measure]:
         _Measure("appeals", "appeals", per, lambda r: r.per_citizens("appeals")),
         _Measure("appeals", "appeals won", per, lambda r: r.per_citizens("overturned")),
     ]
-    return out + _disparity_measures(a, b)
+    return out + _disparity_measures(runs)
 
 
-def _disparity_measures(a: _Run, b: _Run) -> list[_Measure]:
-    """Ratios of every non-reference group by sex and age with a ratio in either run."""
-    rows = pl.concat([r.whole for r in (a, b)]).filter(
+def _disparity_measures(runs: Sequence[MeasuredRun]) -> list[_Measure]:
+    """Ratios of every non-reference group by sex and age with a ratio in any run."""
+    rows = pl.concat([r.whole for r in runs]).filter(
         pl.col("metric").str.starts_with("disparity_")
         & pl.col("dimension").is_in(DISPARITY_DIMENSIONS) & (pl.col("group") != pl.col("reference"))
         & pl.col("value").is_not_nan())
@@ -272,13 +323,9 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
     """
     folder_a, folder_b = Path(run_a), Path(run_b)
     manifest_a, manifest_b = read_run_manifest(folder_a), read_run_manifest(folder_b)
-    runs = []
-    for folder in (folder_a, folder_b):
-        with reading_run(folder):
-            runs.append(_Run(audit_table(folder, by=()), read_run_policy(folder)))
-    a, b = runs
+    a, b = MeasuredRun.read(folder_a), MeasuredRun.read(folder_b)
     rows = tuple(ComparisonRow(m.section, m.name, m.unit, float(m.read(a)), float(m.read(b)))
-                 for m in _measures(a, b))
+                 for m in measures_of((a, b)))
     return Comparison(folder_a, folder_b, manifest_a, manifest_b,
                       _inputs(folder_a, manifest_a, folder_b, manifest_b), rows,
                       a.audit, b.audit)
@@ -309,14 +356,36 @@ def format_difference(row: ComparisonRow) -> str:
     >>> format_difference(ComparisonRow("s", "m", "share", 0.01, 0.015))
     '+0.500 pp'
     """
-    diff = row.difference
+    return format_delta(row.difference, row.unit)
+
+
+def format_delta(diff: float, unit: str, *, points: bool = True) -> str:
+    """A difference of two values in ``unit``; of shares in percentage points.
+
+    ``points=False`` leaves out the `` pp`` (an interval says it once).
+
+    >>> format_delta(0.005, "share"), format_delta(-12.34, "per 100k")
+    ('+0.500 pp', '-12.3')
+    """
     if math.isnan(diff):
         return "–"
-    if row.unit in ("share", "change"):
-        return f"{diff * 100:+.3f} pp"
-    if row.unit == "ratio":
+    if unit in ("share", "change"):
+        return f"{diff * 100:+.3f}" + (" pp" if points else "")
+    if unit == "ratio":
         return f"{diff:+.2f}"
     return f"{diff:+,.1f}"
+
+
+def format_interval(low: float, high: float, unit: str) -> str:
+    """An interval of a difference in ``unit``.
+
+    >>> format_interval(-0.001, 0.002, "share"), format_interval(1.0, 2.5, "ratio")
+    ('-0.100 to +0.200 pp', '+1.00 to +2.50')
+    """
+    if math.isnan(low) or math.isnan(high):
+        return "–"
+    return (f"{format_delta(low, unit, points=False)} to "
+            f"{format_delta(high, unit)}")
 
 
 def format_change(row: ComparisonRow) -> str:

@@ -105,17 +105,44 @@ def render_comparison(comparison: Comparison) -> Group:
     for key, a, b in comparison.inputs:
         style = "bold" if a != b else "dim"
         inputs.add_row(_shown(key), _shown(a), _shown(b), style=style)
-    measures = table("section", "measure", "unit", "A", "B", "B - A", "change",
-                     right=("A", "B", "B - A", "change"), title="measures that differ (B minus A)")
-    differences = comparison.differences()
-    for row in differences:
-        measures.add_row(row.section, row.measure, row.unit, *row.cells())
-    parts: list[object] = [inputs, Text(""), measures]
-    if not differences:
-        parts.append(Text("no measure differs", style="green"))
+    if comparison.seeds:
+        parts: list[object] = [inputs, Text(""), *_replicated(comparison)]
+    else:
+        measures = table("section", "measure", "unit", "A", "B", "B - A", "change",
+                         right=("A", "B", "B - A", "change"),
+                         title="measures that differ (B minus A)")
+        differences = comparison.differences()
+        for row in differences:
+            measures.add_row(row.section, row.measure, row.unit, *row.cells())
+        parts = [inputs, Text(""), measures]
+        if not differences:
+            parts.append(Text("no measure differs", style="green"))
     if comparison.out is not None:
         parts.append(Text(f"comparison page: {comparison.out}", style="dim"))
     return Group(*parts)
+
+
+def _replicated(comparison: Comparison) -> list[object]:
+    """The measures that differ over the common seeds; ``*`` marks an interval without 0."""
+    seeds = len(comparison.seeds)
+    measures = table("section", "measure", "unit", "A mean", "B mean", "B - A", "95% interval",
+                     "B > A", right=("A mean", "B mean", "B - A", "95% interval", "B > A"),
+                     title=f"measures that differ over {seeds} common seeds (B minus A: mean "
+                           "and 95% interval; B > A: share of seeds)")
+    differences = comparison.replicated_differences()
+    for row in differences:
+        a, b, diff, interval, share = row.cells()
+        sure = row.difference.excludes_zero
+        measures.add_row(row.section, row.measure, row.unit, a, b, diff + (" *" if sure else "  "),
+                         interval, share, style="bold" if sure else None)
+    parts: list[object] = [measures]
+    if differences:
+        parts.append(Text(f"* the interval excludes 0. Seeds: replicate_seed(A's seed "
+                          f"{comparison.manifest_a['seed']}, r) for r < {seeds}, the same for "
+                          "A and B; the single runs' measures are on the page", style="dim"))
+    else:
+        parts.append(Text(f"no measure differs on any of the {seeds} seeds", style="green"))
+    return parts
 
 
 def render_calibration(result: CalibrationResult) -> Group:

@@ -141,6 +141,36 @@ def ratio_dots(title: str, rows: pl.DataFrame) -> go.Figure:
     return fig
 
 
+def differences(title: str, labels: Sequence[str], mean: Sequence[float],
+                low: Sequence[float], high: Sequence[float], sure: Sequence[bool], *,
+                percent: bool = False) -> go.Figure:
+    """Differences B - A as dots with their 95% intervals, a line at 0; ``sure`` ones in red.
+
+    Args:
+        title: the figure title.
+        labels: one per difference (the measure).
+        mean: each difference.
+        low: the low end of its interval (NaN: no interval drawn).
+        high: the high end of its interval.
+        sure: whether each interval excludes 0.
+        percent: show values as percentages (differences of shares: percentage points).
+    """
+    value, low, high = (np.asarray(v, dtype=float) for v in (mean, low, high))
+    fig = go.Figure(go.Scatter(
+        x=value.tolist(), y=list(labels), mode="markers",
+        marker={"size": 9, "color": ["#b3261e" if s else "#1f5fa8" for s in sure]},
+        error_x={"type": "data", "symmetric": False,
+                 "array": np.nan_to_num(high - value).tolist(),
+                 "arrayminus": np.nan_to_num(value - low).tolist(), "color": "#5b6473"},
+        name="B − A, 95% interval"))
+    fig.add_vline(x=0.0, line_dash="dot", line_color="#5b6473")
+    fig.update_layout(title=title, xaxis_title="B − A (mean over the seeds)", showlegend=False)
+    fig.update_yaxes(autorange="reversed")
+    if percent:
+        fig.update_xaxes(tickformat=".2%")
+    return fig
+
+
 def figure_height(rows: int) -> int:
     """A height that fits ``rows`` horizontal bars (pixels)."""
     return int(min(1400, max(300, 120 + 22 * rows)))

@@ -3,15 +3,19 @@
 Data flow::
 
     run A, run B --compare_runs--> Comparison (inputs, measures)
+        [with replicates: --replicate--> every measure over R common seeds (_replicates)]
                  --comparison_page--> a self-contained HTML page: what differs in the
                    inputs, every measure that differs, and charts of A against B
-                   (events per 100,000 citizens, over time, by behaviour, disparities)
+                   (events per 100,000 citizens, over time, by behaviour, disparities);
+                   with replicates, the differences over the seeds with 95% intervals
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
+from collections.abc import Callable
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -31,20 +35,42 @@ from scorelab.audit import (
 from scorelab.reporting import _charts as charts
 from scorelab.reporting._data import cumulative
 from scorelab.reporting._html import Html, figure, page, paragraph, section, table
+from scorelab.reporting._replicates import ComparisonProgress, replicate, scratch_of
 
 #: Per-day events drawn over time (cumulated, per 100,000 citizens) when either run has them.
 TIME_MEASURES = {"denied": "service denials", "wrongful_records": "wrongful records",
                  "wrongful_denied": "denials only because of a false record",
                  "shamed": "shown on public screens", "wrongful_shamed": "shown for a false match"}
+#: The units of differences over seeds, one chart each (their scales do not mix).
+DIFFERENCE_CHARTS = {"per 100k": f"events per {PER_CITIZENS:,} citizens",
+                     "share": "shares of people (percentage points)", "points": "points",
+                     "yuan": "yuan per person", "change": "change against no policy",
+                     "ratio": "disparity ratios"}
 
 
-def compare(run_a: str | Path, run_b: str | Path, *, out: str | Path | None = None) -> Comparison:
+def compare(
+    run_a: str | Path,
+    run_b: str | Path,
+    *,
+    out: str | Path | None = None,
+    replicates: int | None = None,
+    workers: int = 1,
+    progress: Callable[[ComparisonProgress], None] | None = None,
+) -> Comparison:
     """Compare two finished runs: print-ready measures and an HTML page (``scorelab compare``).
 
     Args:
         run_a: the first run folder (A).
         run_b: the second run folder (B); differences read B minus A.
         out: the HTML file to write; None writes ``compare-<A>-vs-<B>.html`` beside run A.
+        replicates: also run A's and B's own inputs (their policy, scenario, size and
+            options) again on this many common seeds, replicate r on
+            ``replicate_seed(A's seed, r)`` for both, and measure every difference over
+            them (``Comparison.replicated``): 2 R simulations, in a hidden scratch folder
+            beside the page that is removed when the comparison ends. At least 2.
+        workers: worker processes for the replicates, each running one simulation at a
+            time; a simulation above ``SMALL_RUN`` citizens runs on all of them in chunks.
+        progress: called with a :class:`ComparisonProgress` after each replicate's simulation.
 
     Returns:
         The comparison, with ``out`` set to the page written.
@@ -53,12 +79,23 @@ def compare(run_a: str | Path, run_b: str | Path, *, out: str | Path | None = No
         RunFolderError: a folder is missing or not a complete run.
         RunRefusedError: ``out`` is a folder, its folder does not exist, it is a file
             scorelab did not write (a run's manifest, say), or it cannot be written
-            (checked before the runs are read, where it can be).
+            (checked before the runs are read, where it can be); fewer than 2
+            replicates; replicates that would not fit here or take more than a week.
+        RunInterruptedError: the replicates were stopped (Ctrl-C); nothing is left of them.
     """
+    if replicates is not None and replicates < 2:
+        raise RunRefusedError(f"--replicates must be at least 2, got {replicates}: a 95% "
+                              "interval needs two seeds (leave it out to compare the two "
+                              "runs as they are)")
+    if workers < 1:
+        raise RunRefusedError(f"--workers must be at least 1, got {workers}")
     path = Path(out) if out is not None else (
         Path(run_a).resolve().parent / f"compare-{Path(run_a).name}-vs-{Path(run_b).name}.html")
     check_page_replaceable(path)  # a folder, a missing folder, a file scorelab did not write
     comparison = compare_runs(run_a, run_b)
+    if replicates is not None:
+        comparison = replicate(comparison, replicates, scratch=scratch_of(path.resolve()),
+                               workers=workers, progress=progress)
     html = comparison_page(comparison)
     try:
         write_atomically(path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
@@ -88,7 +125,43 @@ def comparison_page(comparison: Comparison) -> str:
     ]
     subtitle = [f"A: {name_a}", f"B: {name_b}"]
     nav = [("inputs", "Inputs"), ("measures", "Measures"), ("charts", "Charts")]
+    if comparison.seeds:
+        seeds = len(comparison.seeds)
+        body.insert(2, section("seeds", f"Over {seeds} seeds", *_replicated(comparison)))
+        nav.insert(2, ("seeds", f"Over {seeds} seeds"))
     return page("scorelab comparison", subtitle, nav, body)
+
+
+def _replicated(comparison: Comparison) -> list[Html]:
+    """The measures over the common seeds: a sentence, the table, the differences drawn."""
+    seeds = len(comparison.seeds)
+    differences = comparison.replicated_differences()
+    rows = [[r.section, r.measure, r.unit, *r.cells(), str(r.difference.n)] for r in differences]
+    parts: list[Html] = [paragraph(
+        f"A's inputs and B's inputs (policy, scenario, size, options) run again on the same "
+        f"{seeds} seeds, derived from A's seed {comparison.manifest_a['seed']} (common random "
+        "numbers: seed-to-seed noise cancels in each seed's B − A). B − A is the mean over the "
+        "seeds with a Student-t 95% interval; rows in red have an interval that excludes 0. "
+        "“B > A” is the share of seeds in which B is above A. "
+        f"{len(comparison.replicated) - len(differences)} other measures are equal on every "
+        "seed."),
+        table(["section", "measure", "unit", "A (mean)", "B (mean)", "B − A", "95% interval",
+               "B > A", "seeds"], rows, numeric=[3, 4, 5, 6, 7, 8],
+              flagged=[r.difference.excludes_zero for r in differences])]
+    for unit, title in DIFFERENCE_CHARTS.items():
+        drawn = [r for r in differences if r.unit == unit and not math.isnan(r.difference.mean)]
+        if drawn:
+            fig = charts.differences(
+                f"B − A over the seeds: {title}", [r.measure for r in drawn],
+                [r.difference.mean for r in drawn], [r.difference.low for r in drawn],
+                [r.difference.high for r in drawn],
+                [r.difference.excludes_zero for r in drawn], percent=unit in ("share", "change"))
+            parts.append(figure(fig, f"seeds-{unit.replace(' ', '-')}",
+                                height=charts.figure_height(len(drawn))))
+    if not differences:
+        parts.append(paragraph(f"No measure differs on any of the {seeds} seeds."))
+    return parts
+
 
 
 def _charts(comparison: Comparison) -> list[Html]:

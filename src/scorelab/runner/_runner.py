@@ -430,11 +430,12 @@ def _manifest(plan: RunPlan, *, workers: int | None, backend: str,
 
 
 def estimate_run(policy: str | Path, scenario: str | Path | None = None, *, citizens: int,
-                 days: int, report: bool = False) -> Estimate:
+                 days: int, report: bool = False, baseline: bool = False) -> Estimate:
     """What one run of ``policy`` on ``scenario`` would need on one worker, without running it.
 
-    For planners of many runs (experiments): memory, disk and wall time at the
-    measured rates of docs/performance.md.
+    For planners of many runs (experiments, ``compare --replicates``): memory, disk
+    and wall time at the measured rates of docs/performance.md; ``baseline`` adds
+    the same world with no policy.
     """
     loaded_policy = load_policy(resolve_policy(policy))
     loaded_scenario = load_scenario(resolve_scenario(scenario) if scenario is not None else None,
@@ -447,4 +448,4 @@ def estimate_run(policy: str | Path, scenario: str | Path | None = None, *, citi
                          scenario_path=str(loaded_scenario.path) if loaded_scenario.path else None)
     tables = plan_run(loaded_policy, loaded_scenario, request).job.tables
     return estimate(tables, citizens=meta.citizens, chunk_size=chunk_size, workers=1,
-                    baseline=False, report=report)
+                    baseline=baseline, report=report)

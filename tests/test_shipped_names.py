@@ -1,4 +1,4 @@
-"""A shipped policy or scenario named on its own is found, whatever folders the working directory holds."""
+"""A shipped policy or scenario named alone is found, whatever folders the working directory has."""
 
 from __future__ import annotations
 

@@ -65,7 +65,10 @@ def simulate_one(task: Task, settings: Settings, *, workers: int = 1,
     folder = Path(settings.runs_folder) / f"sim-{task.number:06d}"
     run(task.policy_file, task.scenario_file, citizens=settings.citizens, days=settings.days,
         seed=task.seed, out=folder, report=False, workers=workers, backend=backend,
-        ray_address=ray_address, force=True)
+        ray_address=ray_address, force=True,
+        # outputs read the daily aggregates only (they cover everyone at any sample):
+        # a ledger is written only for a run folder that is kept
+        ledger_sample=None if settings.keep_runs else 0.0)
     values = {"outputs": measure(folder, settings.outputs),
               "series": series(folder, settings.series)}
     if not settings.keep_runs:

@@ -116,7 +116,7 @@ def measure(folder: Path, names: tuple[str, ...]) -> dict[str, float]:
     """
     result = RunResult(folder)
     summary = result.summary()
-    everyone = pq.read_table(folder / "daily.parquet", filters=[("dimension", "=", "all")])
+    everyone = result.everyone  # read once, for the summary and the per-name columns
     by_group = None  # every dimension's rows: read only for a ratio
     out: dict[str, float] = {}
     counts = [name.removeprefix("scaled:") for name in names]
@@ -196,6 +196,8 @@ def check_series(name: str) -> str:
 
 def series(folder: Path, names: tuple[str, ...]) -> dict[str, list[float]]:
     """The named daily series of one run folder, for the whole population, day by day."""
+    if not names:
+        return {}
     daily = pq.read_table(folder / "daily.parquet", filters=[("dimension", "=", "all")])
     out: dict[str, list[float]] = {}
     for name in names:

@@ -45,10 +45,15 @@ class RunResult:
         """One row per point change."""
         return self.table("ledger")
 
+    @cached_property
+    def everyone(self) -> pa.Table:
+        """The daily aggregates of the whole population (dimension ``all``), one row a day."""
+        self.manifest  # noqa: B018 (refuse incomplete folders before reading)
+        return pq.read_table(self.folder / "daily.parquet", filters=[("dimension", "=", "all")])
+
     def summary(self) -> dict[str, float]:
         """Headline numbers for the whole population on the last day and over the run."""
-        daily = pq.read_table(self.folder / "daily.parquet",
-                              filters=[("dimension", "=", "all")])
+        daily = self.everyone
         last = daily.filter(pc.equal(daily["day"], pc.max(daily["day"])))
         prefixes = ("acts_", "unseen_acts_", "records_by_", "wrongful_records_by_", "denied_",
                     "wrongful_denied_", "reward_yuan_")

@@ -251,3 +251,27 @@ def test_a_poisson_count_varies_over_replicates_as_much_as_its_mean(tmp_path):
     assert counts.size == 60
     dispersion = counts.var(ddof=1) / counts.mean()
     assert 0.55 < dispersion < 1.6  # about 2.5 standard errors (sqrt(2 / 59) = 0.18) either way
+
+
+def test_deterrence_compares_acts_with_the_world_under_no_policy(tmp_path):
+    text = GRID.replace('outputs = ["shamed", "wrongful_shamed", "records", "share_grade_none",\n'
+                        '           "ratio:shamed:sex:male/female"]',
+                        'outputs = ["deterrence", "deterrence_jaywalking", "acts_jaywalking"]')
+    assert "deterrence_jaywalking" in text
+    found = scorelab.experiment(_write(tmp_path, text), out=tmp_path / "exp")
+    row = found.results.filter((pl.col("point") == 0) & (pl.col("replicate") == 0)).row(
+        0, named=True)
+    plain = scorelab.run("jaywalking-shaming", "cameras-2018", citizens=3000, days=60,
+                         seed=row["seed"], out=tmp_path / "plain", report=False, baseline=True)
+    everyone = pl.read_parquet(plain.folder / "daily.parquet").filter(
+        pl.col("dimension") == "all")
+    without = pl.read_parquet(plain.folder / "baseline.parquet").filter(
+        pl.col("dimension") == "all")
+    acts = [c for c in everyone.columns if c.startswith("acts_")]
+    assert row["acts_jaywalking"] == everyone["acts_jaywalking"].sum()
+    assert row["deterrence_jaywalking"] == 1 - (everyone["acts_jaywalking"].sum()
+                                                / without["acts_jaywalking"].sum())
+    assert row["deterrence"] == pytest.approx(
+        1 - everyone.select(acts).sum().sum_horizontal()[0]
+        / without.select(acts).sum().sum_horizontal()[0])
+    assert row["deterrence_jaywalking"] > 0  # shaming jaywalkers deters some jaywalking

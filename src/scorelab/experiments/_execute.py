@@ -56,6 +56,7 @@ class Settings:
     series: tuple[str, ...]
     runs_folder: str  # where run folders go: staging/runs (kept) or staging/scratch
     keep_runs: bool
+    baseline: bool = False  # also simulate the world with no policy (deterrence outputs)
 
 
 def simulate_one(task: Task, settings: Settings, *, workers: int = 1,
@@ -65,7 +66,7 @@ def simulate_one(task: Task, settings: Settings, *, workers: int = 1,
     folder = Path(settings.runs_folder) / f"sim-{task.number:06d}"
     run(task.policy_file, task.scenario_file, citizens=settings.citizens, days=settings.days,
         seed=task.seed, out=folder, report=False, workers=workers, backend=backend,
-        ray_address=ray_address, force=True,
+        ray_address=ray_address, force=True, baseline=settings.baseline,
         # outputs read the daily aggregates only (they cover everyone at any sample):
         # a ledger is written only for a run folder that is kept
         ledger_sample=None if settings.keep_runs else 0.0)
@@ -130,7 +131,8 @@ def simulate_from_text(task: Task, policy_text: str, scenario_text: str | None,
         here = Task(task.number, str(policy_file),
                     None if scenario_file is None else str(scenario_file), task.seed)
         local = Settings(settings.citizens, settings.days, settings.outputs, settings.series,
-                         str(Path(scratch) / "runs"), keep_runs=False)
+                         str(Path(scratch) / "runs"), keep_runs=False,
+                         baseline=settings.baseline)
         return simulate_one(here, local)
 
 

@@ -36,6 +36,7 @@ from scorelab._version import __version__
 from scorelab.experiments._design import Simulation, simulations
 from scorelab.experiments._execute import Settings, Task, run_all
 from scorelab.experiments._file import Experiment, find_file, load_experiment
+from scorelab.experiments._measures import needs_baseline
 from scorelab.experiments._paths import base_documents, dumps, set_numbers
 from scorelab.experiments._summary import sensitivity_table, series_table, summary_table
 from scorelab.reporting import write_experiment_report
@@ -162,7 +163,7 @@ def _refuse_if_too_big(loaded: Experiment, runs: int, final: Path, *, workers: i
     """Refuse, with the numbers, an experiment this machine cannot hold or finish in a week."""
     meta = loaded.meta
     one = estimate_run(loaded.policy_path, loaded.scenario_path, citizens=meta.citizens,
-                       days=meta.days)
+                       days=meta.days, baseline=needs_baseline(tuple(meta.outputs)))
     refuse_many_runs(one, runs=runs, at_once=min(workers, runs),
                      kept=runs if keep_runs else 0, out=final)
 
@@ -245,7 +246,8 @@ def _finish(loaded: Experiment, sims: list[Simulation], staging: Path, final: Pa
                   None if inputs[s.point][1] is None else str(inputs[s.point][1]), s.seed)
              for s in todo]
     settings = Settings(meta.citizens, meta.days, tuple(meta.outputs), tuple(meta.series),
-                        str(staging / ("runs" if keep_runs else "scratch")), keep_runs)
+                        str(staging / ("runs" if keep_runs else "scratch")), keep_runs,
+                        baseline=needs_baseline(tuple(meta.outputs)))
 
     def save(number: int, outputs: dict[str, Any]) -> None:
         nonlocal done

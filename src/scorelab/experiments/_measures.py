@@ -44,6 +44,10 @@ PATTERNS = {
     "acts_<behaviour>": "acts of one behaviour committed",
     "denials_<service>": "attempts at one service denied",
     "wrongful_denials_<service>": "denials of one service caused by wrongful records",
+    "deterrence": ("the share of all acts the policy deterred: 1 - acts / acts in the same "
+                   "world and seeds with no policy (negative: it encouraged acts); the "
+                   "simulations then also run that baseline"),
+    "deterrence_<behaviour>": "the same for one behaviour",
     "ratio:<measure>:<dimension>:<group>/<reference>": (
         "a disparity: the measure per person in <group> over the same in <reference> "
         "(measure: acts, records, wrongful_records, denials, wrongful_denials, shamed, "
@@ -68,7 +72,12 @@ def catalogue() -> list[tuple[str, str]]:
 
 
 #: outputs that are not counts, so a weight cannot scale them
-NOT_COUNTS = ("mean_score", "median_score", "share_", "ratio:", "scaled:")
+NOT_COUNTS = ("mean_score", "median_score", "share_", "ratio:", "scaled:", "deterrence")
+
+
+def needs_baseline(outputs: tuple[str, ...]) -> bool:
+    """Whether any output compares with the world under no policy (``deterrence``)."""
+    return any(name.startswith("deterrence") for name in outputs)
 
 
 def check_output(name: str) -> str:
@@ -79,9 +88,13 @@ def check_output(name: str) -> str:
             return (f'"{name}": only a count can be scaled to the population it stands for, '
                     f'and "{count}" is a share, a score or a ratio')
         return check_output(count)
-    if name in SUMMARY or name.startswith(("grade_", "share_grade_", "share_below_",
-                                           "listed_")):
+    if name in SUMMARY or name == "deterrence" or name.startswith((
+            "grade_", "share_grade_", "share_below_", "listed_")):
         return ""
+    if name.startswith("deterrence_"):
+        behaviour = name.removeprefix("deterrence_")
+        return "" if behaviour in BEHAVIOUR_NAMES else (
+            f'"{name}": no behaviour "{behaviour}": expected one of {", ".join(BEHAVIOUR_NAMES)}')
     if name.startswith("acts_"):
         behaviour = name.removeprefix("acts_")
         return "" if behaviour in BEHAVIOUR_NAMES else (
@@ -128,6 +141,9 @@ def measure(folder: Path, names: tuple[str, ...]) -> dict[str, float]:
         elif name.startswith(("denials_", "wrongful_denials_", "acts_")):
             column = name.replace("denials_", "denied_", 1)
             out[name] = float(pc.sum(everyone[column]).as_py() or 0)
+        elif name.startswith("deterrence"):
+            out[name] = _deterrence(folder, everyone, name.removeprefix("deterrence_")
+                                    if name != "deterrence" else "")
         elif name.startswith("ratio:"):
             if by_group is None:
                 by_group = pq.read_table(folder / "daily.parquet")
@@ -149,6 +165,19 @@ def _below(grades: list[str], summary: dict[str, float], name: str) -> float:
                        + ", ".join(grades))
     below = grades[grades.index(grade) + 1:]
     return sum(summary[f"grade_{g}"] for g in below) / summary["citizens"]
+
+
+def _deterrence(folder: Path, everyone: pa.Table, behaviour: str) -> float:
+    """1 - acts under the policy / acts with no policy (one behaviour, or all with "")."""
+    baseline = pq.read_table(folder / "baseline.parquet", filters=[("dimension", "=", "all")])
+    column = f"acts_{behaviour}" if behaviour else "acts_"
+
+    def acts(table: pa.Table) -> float:
+        return float(sum(pc.sum(table[c]).as_py() or 0 for c in table.column_names
+                         if c == column or (not behaviour and c.startswith(column))))
+
+    without = acts(baseline)
+    return 1.0 - acts(everyone) / without if without else math.nan
 
 
 def _weight(folder: Path, citizens: float) -> float:

@@ -13,6 +13,14 @@ import pyarrow.parquet as pq
 
 from scorelab._run_folder import read_manifest
 
+#: daily columns summed over the run in the summary
+TOTAL_PREFIXES = ("acts_", "unseen_acts_", "records_by_", "wrongful_records_by_", "denied_",
+                  "wrongful_denied_", "reward_yuan_")
+TOTAL_SINGLES = ("shamed", "wrongful_shamed", "appeals", "overturned", "complied")
+#: the columns ``RunResult.everyone`` reads
+COUNT_PREFIXES = (*TOTAL_PREFIXES, "grade_", "listed_")
+SUMMARY_COLUMNS = ("day", "dimension", "population", "score_mean", "score_p50", *TOTAL_SINGLES)
+
 
 @dataclass(frozen=True)
 class RunResult:
@@ -47,19 +55,24 @@ class RunResult:
 
     @cached_property
     def everyone(self) -> pa.Table:
-        """The daily aggregates of the whole population (dimension ``all``), one row a day."""
+        """The whole population's daily counts (dimension ``all``), one row a day.
+
+        Only the columns the summary reads: every count (acts, records, denials,
+        rewards, shaming, appeals), grades, lists, the population and the score's
+        mean and median; ``daily`` has the rest.
+        """
         self.manifest  # noqa: B018 (refuse incomplete folders before reading)
-        return pq.read_table(self.folder / "daily.parquet", filters=[("dimension", "=", "all")])
+        path = self.folder / "daily.parquet"
+        names = pq.read_schema(path).names
+        columns = [c for c in names if c.startswith(COUNT_PREFIXES) or c in SUMMARY_COLUMNS]
+        return pq.read_table(path, columns=columns, filters=[("dimension", "=", "all")])
 
     def summary(self) -> dict[str, float]:
         """Headline numbers for the whole population on the last day and over the run."""
         daily = self.everyone
         last = daily.filter(pc.equal(daily["day"], pc.max(daily["day"])))
-        prefixes = ("acts_", "unseen_acts_", "records_by_", "wrongful_records_by_", "denied_",
-                    "wrongful_denied_", "reward_yuan_")
-        singles = ("shamed", "wrongful_shamed", "appeals", "overturned", "complied")
         totals = {name: pc.sum(daily[name]).as_py() for name in daily.column_names
-                  if name.startswith(prefixes) or name in singles}
+                  if name.startswith(TOTAL_PREFIXES) or name in TOTAL_SINGLES}
 
         def total(prefix: str) -> float:
             return sum(v for k, v in totals.items() if k.startswith(prefix))

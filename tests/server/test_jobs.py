@@ -9,6 +9,8 @@ shows each job's place, and refuses one job past ``max_queued`` with 429.
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 
 import psutil
 
@@ -67,3 +69,26 @@ def test_the_queue_is_fifo_bounded_and_shows_places(server):
     assert server.client.delete(f"/api/runs/{long['id']}").json()["status"] == "cancelled"
     assert server.wait_job(queued[1]["id"])["status"] == "done"
     assert server.job(queued[0]["id"])["status"] == "cancelled"
+
+
+def test_a_worker_killed_from_outside_interrupts_its_job_and_is_replaced(server):
+    job = server.submit({**LONG, "seed": 104})
+    pids = _running_group(server, job["id"])
+    os.kill(pids[0], signal.SIGKILL)  # the worker alone: its pool dies with it
+    interrupted = server.wait_job(job["id"], "interrupted", seconds=30)
+    assert "ended unexpectedly" in interrupted["error"] and interrupted["resumable"]
+    wait_for("the pool to end with its worker", lambda: all(gone(pid) for pid in pids),
+             seconds=10)
+    assert server.run({**SMALL, "seed": 105, "days": 30})["status"] == "done"
+    assert pids[0] not in server.worker_pids()
+    shutil.rmtree(server.runs / f".{job['id']}.partial")  # not resumed here
+
+
+def test_a_done_run_whose_folder_was_removed_runs_again(server):
+    first = server.run({**SMALL, "seed": 106, "days": 30})
+    shutil.rmtree(server.runs / first["id"])
+    assert server.client.get(f"/api/runs/{first['id']}").status_code == 404
+    again = server.client.post("/api/runs", json={**SMALL, "seed": 106, "days": 30})
+    assert again.status_code == 202 and again.json()["id"] == first["id"]
+    assert server.wait_job(first["id"], "done")["timings"] != first["timings"]
+    assert (server.runs / first["id"] / "manifest.json").is_file()

@@ -8,6 +8,7 @@ inputs, and read the results back as JSON, CSV and Arrow IPC.
 from __future__ import annotations
 
 import io
+import json
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -136,3 +137,18 @@ def test_compare_gives_the_comparisons_measures(server, small_run):
     page = server.client.get(comparison["page"])
     assert page.status_code == 200 and "scorelab comparison" in page.text
     assert (server.runs / "compare" / f"{small_run['id']}-vs-{other['id']}.html").is_file()
+
+
+def test_the_event_stream_follows_a_run_to_its_end(server):
+    job = server.submit({**SMALL, "seed": 14, "days": 30})
+    views = []
+    with server.client.stream("GET", f"/api/runs/{job['id']}/events") as events:
+        assert events.headers["content-type"].startswith("text/event-stream")
+        for line in events.iter_lines():
+            if line.startswith("data: "):
+                views.append(json.loads(line.removeprefix("data: ")))
+    assert views and views[-1]["status"] == "done"
+    assert views[-1] == server.job(job["id"])
+    fractions = [v["progress"]["fraction"] for v in views if v["progress"]]
+    assert fractions == sorted(fractions)
+    assert len({json.dumps(v, sort_keys=True) for v in views}) == len(views), "only changes"

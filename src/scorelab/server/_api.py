@@ -11,8 +11,13 @@ says why (404, 409, 413, 422, 429).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
+import json
 import math
+import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 
 from scorelab._errors import RunFolderError, ScorelabError
 from scorelab._run_folder import RUN_FILES
@@ -51,6 +56,8 @@ from scorelab.server._share import read_share_code, share_code
 router = APIRouter(prefix="/api")
 #: a served HTML file runs sandboxed: its scripts cannot read the token or call the API
 SANDBOX = {"content-security-policy": "sandbox allow-scripts allow-popups"}
+#: how often an event stream looks whether the catalogue changed, in seconds (in memory)
+EVENT_POLL_SECONDS = 0.05
 _MEDIA = {".html": "text/html", ".json": "application/json", ".toml": "text/plain",
           ".parquet": "application/vnd.apache.parquet"}
 
@@ -86,7 +93,7 @@ def job_view(jobs: JobManager, job: Job, *, brief: bool = False) -> dict[str, An
 def _links(job_id: str) -> dict[str, str]:
     base = f"/api/runs/{job_id}"
     return {"self": base, "summary": f"{base}/summary", "daily": f"{base}/daily",
-            "citizens": f"{base}/citizens", "share": f"{base}/share",
+            "citizens": f"{base}/citizens", "share": f"{base}/share", "events": f"{base}/events",
             "report": f"{base}/files/report.html"}
 
 
@@ -217,6 +224,37 @@ def get_run(run_id: str, request: Request) -> dict[str, Any]:
     return job_view(_jobs(request), _job(request, run_id))
 
 
+@router.get("/runs/{run_id}/events")
+async def run_events(run_id: str, request: Request) -> StreamingResponse:
+    """Server-sent events: the run as ``GET /api/runs/{id}`` shows it, at each change.
+
+    One ``data:`` line of JSON per change of status, place in the queue or
+    progress, the last when the run has ended (then the stream closes): a page's
+    ``EventSource`` follows a run without polling.
+    """
+    jobs = _jobs(request)
+    _job(request, run_id)
+
+    async def changes() -> AsyncIterator[str]:
+        seen, last = -1, None
+        while True:
+            if jobs.catalogue.changes != seen:
+                seen = jobs.catalogue.changes
+                job = jobs.catalogue.get(run_id)
+                if job is None:
+                    return
+                view = json.dumps(jsonable_encoder(job_view(jobs, job)))
+                if view != last:
+                    last = view
+                    yield f"data: {view}\n\n"
+                if job.status not in ("queued", "running"):
+                    return
+            await asyncio.sleep(EVENT_POLL_SECONDS)
+
+    return StreamingResponse(changes(), media_type="text/event-stream",
+                             headers={"cache-control": "no-cache"})
+
+
 @router.delete("/runs/{run_id}")
 def cancel_run(run_id: str, request: Request) -> dict[str, Any]:
     """Cancel a queued run, or end a running one and every process of its job worker."""
@@ -242,7 +280,18 @@ def resume_run(run_id: str, request: Request) -> dict[str, Any]:
 @router.get("/runs/{run_id}/summary")
 def run_summary(run_id: str, request: Request) -> dict[str, Any]:
     """The headline numbers of a finished run (``RunResult.summary()``)."""
-    return _finite(RunResult(_folder(request, run_id)).summary())
+    folder = _folder(request, run_id)
+    with _SUMMARY_LOCK:  # pages opened at once read it once, not side by side
+        return _summary(folder, (folder / "manifest.json").stat().st_mtime_ns)
+
+
+_SUMMARY_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=256)
+def _summary(folder: Path, written: int) -> dict[str, Any]:
+    """A finished run's summary, read once: its folder does not change (keyed by the manifest)."""
+    return _finite(RunResult(folder).summary())
 
 
 @router.get("/runs/{run_id}/daily")

@@ -94,6 +94,8 @@ class Catalogue:
             self._lock_file.close()
             raise ServerError(f"--runs {runs}: cannot open {DATABASE} ({exc})") from None
         self._lock = threading.Lock()
+        #: how many writes the catalogue has had: a watcher of a job re-reads it on a change
+        self.changes = 0
 
     def close(self) -> None:
         """Close the database and release the runs folder for another server."""
@@ -123,6 +125,7 @@ class Catalogue:
         with self._lock:
             self._db.execute(f"INSERT OR REPLACE INTO jobs ({', '.join(_FIELDS)}) "
                              f"VALUES ({', '.join('?' * len(_FIELDS))})", values)
+            self.changes += 1
 
     def update(self, job_id: str, **changes: Any) -> None:
         """Change some fields of a job."""
@@ -135,6 +138,7 @@ class Catalogue:
         with self._lock:
             self._db.execute(f"UPDATE jobs SET {', '.join(f'{n} = ?' for n in names)} "
                              "WHERE id = ?", [*values, job_id])
+            self.changes += 1
 
     def interrupt_unfinished(self) -> list[str]:
         """Mark jobs a killed server left ``running`` or ``queued``: interrupted, or done.

@@ -42,12 +42,16 @@ from scorelab.server._requests import POLICY_FILE, SCENARIO_FILE, shipped_scenar
 
 #: how often a worker looks whether the server is still its parent, in seconds
 PARENT_POLL_SECONDS = 0.2
+#: runs are batch work: below the web server's priority, so pages load while they go
+#: (the run's pool inherits it); alone on a machine, a run is as fast as at 0
+NICENESS = 5
 
 
 def main(conn: Connection, runs: str, parent: int) -> None:
     """A job worker's life: its own group, the engine warm, then jobs until the pipe closes."""
     os.setsid()  # first: the server ends this group, and it holds the run's pool too
     _end_group_with(parent)
+    os.nice(NICENESS)
     try:
         seconds = warm_up()
     except Exception as exc:  # the server shows it: a worker that cannot start

@@ -124,9 +124,9 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _run_folder_errors(run_id: str, folder: Path, exc: ScorelabError) -> HTTPException:
-    """A reader's error, its server path named by the run id."""
-    return HTTPException(404, str(exc).replace(str(folder), run_id))
+def _run_folder_errors(request: Request, exc: ScorelabError) -> HTTPException:
+    """A reader's error (no such citizen), its server path named by the run id."""
+    return HTTPException(404, _settings(request).public(str(exc)))
 
 
 # -- the server, policies and scenarios --------------------------------------------------
@@ -357,7 +357,7 @@ def citizen_story(run_id: str, citizen_id: int, request: Request) -> dict[str, A
     try:
         story = explain(folder, citizen_id)
     except RunFolderError as exc:
-        raise _run_folder_errors(run_id, folder, exc) from None
+        raise _run_folder_errors(request, exc) from None
     return _finite(jsonable_encoder({
         "citizen_id": story.citizen_id, "attributes": story.attributes,
         "start_score": story.start_score, "final_score": story.final_score,

@@ -31,6 +31,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
+from scorelab._errors import ScorelabError
 from scorelab._version import __version__
 from scorelab.server._api import router as api_router
 from scorelab.server._guard import BodyLimit, LocalHostOnly, TokenGate
@@ -118,6 +119,16 @@ def _handle_errors(app: FastAPI) -> None:
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
+
+    @app.exception_handler(ScorelabError)
+    async def scorelab_error(request: Request, exc: ScorelabError) -> JSONResponse:
+        message = request.app.state.settings.public(str(exc))
+        return _errors_response(422, [{"message": message, "line": None, "key": None}])
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> JSONResponse:  # its traceback: logged
+        message = f"internal error: {type(exc).__name__} (the server's log has the traceback)"
+        return _errors_response(500, [{"message": message, "line": None, "key": None}])
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -199,7 +199,8 @@ class JobManager:
         progress = progress_of("done", 1, 1) if status == "done" else job.progress
         seconds = now - job.started_at if job.started_at is not None else None
         self.catalogue.update(job_id, status=status, finished_at=now, seconds=seconds,
-                              error=_public(error, self.settings), progress=progress,
+                              error=None if error is None else self.settings.public(error),
+                              progress=progress,
                               resume=status == "interrupted")
 
     def _dispatch(self) -> None:
@@ -355,9 +356,3 @@ def _remove_staging(out: Any) -> None:
     with contextlib.suppress(OSError):
         (out.parent / f".{out.name}{LOCK_SUFFIX}").unlink()
 
-
-def _public(message: str | None, settings: Settings) -> str | None:
-    """A worker's message without the server's paths: a run folder is named by its id."""
-    if message is None:
-        return None
-    return message.replace(f"{settings.runs}{os.sep}", "").replace(str(settings.runs), "runs")

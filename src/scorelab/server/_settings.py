@@ -10,6 +10,7 @@ still keep its server to the person who started it).
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,14 @@ class Settings:
         69536
         """
         return 4 * self.max_policy_bytes + 64 * 1024
+
+    def public(self, message: str) -> str:
+        """``message`` without the server's paths: a run folder is named by its id.
+
+        >>> Settings(Path("/srv/runs")).public("/srv/runs/0123456789abcdef: incomplete")
+        '0123456789abcdef: incomplete'
+        """
+        return message.replace(f"{self.runs}{os.sep}", "").replace(str(self.runs), "runs")
 
     def url(self, port: int | None = None) -> str:
         """The server's address, with its token as a query like Jupyter's.

@@ -10,6 +10,7 @@ runs folder is one line, not a traceback.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import urllib.parse
@@ -67,7 +68,7 @@ def test_without_a_token_only_requests_to_localhost_are_answered(server):
 def test_a_host_beyond_this_machine_gets_a_generated_token(tmp_path):
     settings = make_settings(tmp_path, host="0.0.0.0", port=8000)
     assert settings.token is not None and len(settings.token) >= 32
-    assert settings.url() == f"http://0.0.0.0:8000/?token={settings.token}"
+    assert settings.url() == f"http://{socket.gethostname()}:8000/?token={settings.token}"
     assert make_settings(tmp_path, host="0.0.0.0").token != settings.token
     assert make_settings(tmp_path, host="192.168.1.5", token="chosen-token").token == (
         "chosen-token")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from scorelab._errors import ServerError
 
 #: host names that reach only this machine: no token needed there
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+#: addresses that bind every interface of this machine
+WILDCARDS = ("0.0.0.0", "::")
 DEFAULT_RUNS = Path("~/scorelab-runs")
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
 DEFAULT_JOBS = 1
@@ -81,12 +84,16 @@ class Settings:
     def url(self, port: int | None = None) -> str:
         """The server's address, with its token as a query like Jupyter's.
 
+        Bound to every address (``0.0.0.0``, ``::``), it names this machine by its
+        host name, which others can reach where 0.0.0.0 means nothing to them.
+
         >>> Settings(Path("/r"), host="::1", port=8000).url()
         'http://[::1]:8000/'
         >>> Settings(Path("/r"), token="abcdefgh").url(8123)
         'http://127.0.0.1:8123/?token=abcdefgh'
         """
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        host = socket.gethostname() if self.host in WILDCARDS else self.host
+        host = f"[{host}]" if ":" in host else host
         query = f"?token={self.token}" if self.token else ""
         return f"http://{host}:{self.port if port is None else port}/{query}"
 

@@ -5,9 +5,10 @@ The package is ``scorelab.server`` rather than ``scorelab.serve`` so that
 (docs/architecture.md). Runs execute in job worker processes, each its own
 process group (``_worker``), from a bounded queue (``_jobs``); a catalogue in
 SQLite (``_catalogue``) lists them across restarts; requests are checked and
-hashed (``_requests``, ``_share``); the routes (``_api``, ``_citizens``,
-``_formats``) sit behind the guards (``_guard``) in the app (``_app``), which
-``serve`` (``_serve``) starts. docs/serve.md says how to use it.
+hashed (``_requests``, ``_share``); the routes (``_api`` for runs and
+sharing, ``_results`` for what finished runs hold, with ``_lookup``,
+``_citizens`` and ``_formats``) sit behind the guards (``_guard``) in the app
+(``_app``), which ``serve`` (``_serve``) starts. docs/serve.md says how to use it.
 """
 
 from __future__ import annotations

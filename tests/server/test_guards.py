@@ -21,7 +21,7 @@ import pytest
 from scorelab._errors import ServerError
 from scorelab.server import make_settings
 
-from ._server import SRC, Server
+from ._server import SRC, Server, wait_for
 
 TOKEN = "a-token-for-the-tests-0123456789"
 
@@ -29,7 +29,8 @@ TOKEN = "a-token-for-the-tests-0123456789"
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("guarded")
-    with Server(folder / "runs", "--token", TOKEN, logs=folder / "logs") as running:
+    with Server(folder / "runs", "--token", TOKEN, "--jobs", "2", logs=folder / "logs",
+                token=TOKEN) as running:
         yield running
 
 
@@ -96,3 +97,15 @@ def test_a_port_in_use_and_a_runs_folder_in_use_are_one_line_each(server, tmp_pa
     assert shared.returncode == 2 and shared.stderr.count("\n") == 1
     assert shared.stderr.startswith(f"error: --runs {server.runs} is served by another "
                                     f"scorelab serve (PID {server.process.pid})")
+
+
+def test_jobs_2_runs_two_jobs_at_once(guarded):
+    guarded.wait_ready()
+    wait_for("two ready job workers", lambda: [w["state"] for w in guarded.status()["workers"]]
+             == ["ready", "ready"], seconds=120)
+    jobs = [guarded.submit({"policy": "rongcheng", "citizens": 1_000_000, "days": 365,
+                            "seed": seed}) for seed in (1, 2)]
+    assert [job["status"] for job in jobs] == ["running", "running"]
+    assert guarded.status()["running"] == 2
+    for job in jobs:
+        assert guarded.client.delete(f"/api/runs/{job['id']}").json()["status"] == "cancelled"

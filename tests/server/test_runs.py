@@ -152,3 +152,16 @@ def test_the_event_stream_follows_a_run_to_its_end(server):
     fractions = [v["progress"]["fraction"] for v in views if v["progress"]]
     assert fractions == sorted(fractions)
     assert len({json.dumps(v, sort_keys=True) for v in views}) == len(views), "only changes"
+
+
+def test_the_openapi_description_lists_every_route(server):
+    paths = server.client.get("/openapi.json").json()["paths"]
+    for path in ("/api/status", "/api/policies", "/api/validate", "/api/runs",
+                 "/api/runs/{run_id}", "/api/runs/{run_id}/events", "/api/runs/{run_id}/summary",
+                 "/api/runs/{run_id}/daily", "/api/runs/{run_id}/citizens",
+                 "/api/runs/{run_id}/citizens/{citizen_id}", "/api/runs/{run_id}/files/{name}",
+                 "/api/runs/{run_id}/share", "/api/share/{code}", "/api/compare"):
+        assert path in paths, path
+    assert server.client.get("/docs").status_code == 200
+    start = server.client.get("/")
+    assert start.status_code == 200 and "ready" in start.text

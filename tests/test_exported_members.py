@@ -10,6 +10,7 @@ import scorelab.experiments
 import scorelab.policy
 import scorelab.reporting
 import scorelab.runner
+import scorelab.server
 import scorelab.world
 
 EXPECTED = {
@@ -19,7 +20,9 @@ EXPECTED = {
         "ScorelabError", "ValidationSummary",
         "__version__", "calibrate", "explain", "policies", "run", "validate",
         "Comparison", "compare", "report", "ExperimentError", "ExperimentResult", "experiment",
+        "ServerError", "serve",
     },
+    scorelab.server: {"Settings", "make_settings", "serve"},
     scorelab.policy: {
         "CompiledCondition", "ConditionError", "LoadedPolicy", "Policy", "PolicyInfo",
         "ValidationSummary", "compile_condition", "load_policy", "policies", "validate",

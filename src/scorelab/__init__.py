@@ -3,7 +3,8 @@
 Policy as code, a synthetic world, an explainable scoring engine and an audit.
 The public API mirrors the ``scorelab`` command: ``scorelab.run(...)`` is
 ``scorelab run ...``, ``scorelab.explain(folder, 42)`` is ``scorelab explain
-FOLDER 42``. No real person's data is ever read: every citizen is synthetic.
+FOLDER 42``, ``scorelab.serve(port=8000)`` is ``scorelab serve --port 8000``. No
+real person's data is ever read: every citizen is synthetic.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from scorelab._errors import (  # noqa: E402 (after numba's cache folder is set)
     RunRefusedError,
     ScenarioError,
     ScorelabError,
+    ServerError,
 )
 from scorelab.audit import CitizenStory, Comparison, explain  # noqa: E402
 from scorelab.calibration import CalibrationResult, calibrate  # noqa: E402
@@ -28,6 +30,7 @@ from scorelab.experiments import ExperimentResult, experiment  # noqa: E402
 from scorelab.policy import PolicyInfo, ValidationSummary, policies, validate  # noqa: E402
 from scorelab.reporting import compare, report  # noqa: E402
 from scorelab.runner import RunProgress, RunResult, run  # noqa: E402
+from scorelab.server import serve  # noqa: E402
 
 __all__ = [
     "CalibrationResult",
@@ -44,6 +47,7 @@ __all__ = [
     "RunResult",
     "ScenarioError",
     "ScorelabError",
+    "ServerError",
     "ValidationSummary",
     "__version__",
     "calibrate",
@@ -53,5 +57,6 @@ __all__ = [
     "policies",
     "report",
     "run",
+    "serve",
     "validate",
 ]

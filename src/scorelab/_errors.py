@@ -11,7 +11,9 @@ known, the key path, and what was expected::
     │   └── TargetsError     a calibration targets file (date,metric,value) is invalid
     ├── RunFolderError       a run folder is missing, incomplete or not a run
     ├── RunRefusedError      a run was refused before it started (bad options, too big)
-    └── RunInterruptedError  a run stopped before it finished; its folder can be resumed
+    ├── RunInterruptedError  a run stopped before it finished; its folder can be resumed
+    └── ServerError          ``scorelab serve`` cannot start (its port taken, an option out
+                             of range, its runs folder served by another server)
 
 A condition string that does not parse raises ``scorelab.policy.ConditionError``
 (a ValueError, so the condition language can be used on its own); the policy
@@ -107,3 +109,7 @@ class RunInterruptedError(ScorelabError):
     def __init__(self, message: str, *, exit_code: int = 2) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class ServerError(ScorelabError):
+    """``scorelab serve`` cannot start: a port taken, an option out of range, a folder in use."""

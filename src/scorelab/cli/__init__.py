@@ -11,6 +11,7 @@ import scorelab.cli._audit  # noqa: F401 (registers `scorelab report`, `compare`
 from scorelab.cli import (
     _calibrate,  # noqa: F401 (registers `scorelab calibrate`)
     _experiment,  # noqa: F401 (registers `scorelab experiment`)
+    _serve,  # noqa: F401 (registers `scorelab serve`)
 )
 from scorelab.cli._app import app, main
 

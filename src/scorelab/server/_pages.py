@@ -55,9 +55,11 @@ def _template() -> str:
     return json.dumps(data).replace("<", "\\u003c")
 
 
-def shell(page: str, title: str, body: str, *, data: dict[str, str] | None = None,
-          charts: bool = False, scripts: tuple[str, ...] = ()) -> HTMLResponse:
-    """A whole page: the header and navigation, ``body`` (already HTML), and its scripts."""
+def shell(request: Request, page: str, title: str, body: str, *,
+          data: dict[str, str] | None = None, charts: bool = False,
+          scripts: tuple[str, ...] = ()) -> HTMLResponse:
+    """A whole page: the header (with the engine's state), ``body`` (already HTML), scripts."""
+    engine = html.escape(str(request.app.state.jobs.status()["engine"]))
     plot = (f'<script src="{PLOTLY_JS}" defer></script>\n<script id="scorelab-data" '
             f'type="application/json">{_template()}</script>\n' if charts else "")
     own = "".join(f'<script src="/static/{name}.js" defer></script>\n'
@@ -73,7 +75,8 @@ def shell(page: str, title: str, body: str, *, data: dict[str, str] | None = Non
         "<header class=\"top\"><a class=\"brand\" href=\"/\">scorelab</a>\n"
         "<nav aria-label=\"pages\"><a href=\"/\">Start</a><a href=\"/runs\">Runs</a>"
         "<a href=\"/compare\">Compare</a></nav>\n"
-        "<span id=\"engine\" class=\"engine\" role=\"status\"></span></header>\n"
+        f"<span id=\"engine\" class=\"engine {engine}\" role=\"status\">engine {engine}"
+        "</span></header>\n"
         f"<main>\n<h1 id=\"title\">{html.escape(title)}</h1>\n{body}\n</main>\n"
         f"<footer>scorelab {html.escape(__version__)} · the JSON API: "
         "<a href=\"/openapi.json\">/openapi.json</a> (browsable at <a href=\"/docs\">/docs</a>, "
@@ -83,9 +86,10 @@ def shell(page: str, title: str, body: str, *, data: dict[str, str] | None = Non
     return HTMLResponse(text, headers={"cache-control": "no-cache"})
 
 
-def _missing(what: str) -> HTMLResponse:
-    response = shell("missing", "Not found", f"<p class=\"error\">{html.escape(what)}</p>"
-                     "<p><a href=\"/\">the start page</a> · <a href=\"/runs\">every run</a></p>")
+def _missing(request: Request, what: str) -> HTMLResponse:
+    response = shell(request, "missing", "Not found",
+                     f"<p class=\"error\">{html.escape(what)}</p><p><a href=\"/\">the start "
+                     "page</a> · <a href=\"/runs\">every run</a></p>")
     response.status_code = 404
     return response
 
@@ -99,7 +103,7 @@ def _world() -> str:
 # -- the pages --------------------------------------------------------------------------------
 
 @pages_router.get("/", response_class=HTMLResponse)
-def start_page() -> HTMLResponse:
+def start_page(request: Request) -> HTMLResponse:
     """Start: the shipped policies with their descriptions and sources, and the world."""
     body = (
         "<p class=\"lead\">Pick a shipped policy and a world, change the policy's rules, run "
@@ -114,11 +118,11 @@ def start_page() -> HTMLResponse:
         "shipped</button> <span id=\"start-error\" class=\"error\" role=\"alert\"></span>"
         "</div>\n</form>\n<section><h2>Recent runs</h2><div id=\"runs\"></div>"
         "<p><a href=\"/runs\">every run</a></p></section>")
-    return shell("start", "scorelab serve", body)
+    return shell(request, "start", "scorelab serve", body)
 
 
 @pages_router.get("/edit", response_class=HTMLResponse)
-def editor_page() -> HTMLResponse:
+def editor_page(request: Request) -> HTMLResponse:
     """The policy editor: controls, the TOML text, validation as you type, the diff."""
     body = (
         "<p id=\"editor-about\" class=\"lead\"></p>\n<div class=\"editor\">\n"
@@ -139,13 +143,14 @@ def editor_page() -> HTMLResponse:
         "Run my policy</button> <button type=\"button\" id=\"pair-button\">Run the shipped "
         "policy and mine on the same seed</button> <span id=\"run-error\" class=\"error\" "
         "role=\"alert\"></span></div>")
-    return shell("editor", "Policy editor", body)
+    return shell(request, "editor", "Policy editor", body)
 
 
 @pages_router.get("/runs", response_class=HTMLResponse)
-def runs_page() -> HTMLResponse:
+def runs_page(request: Request) -> HTMLResponse:
     """Every run of this server's catalogue."""
-    return shell("runs", "Runs", "<div id=\"runs\"><p class=\"note\">loading…</p></div>")
+    return shell(request, "runs", "Runs",
+                 "<div id=\"runs\"><p class=\"note\">loading…</p></div>")
 
 
 def run_view() -> str:
@@ -203,19 +208,20 @@ def run_view() -> str:
 
 
 @pages_router.get("/runs/{run_id}", response_class=HTMLResponse)
-def run_page(run_id: str) -> HTMLResponse:
+def run_page(request: Request, run_id: str) -> HTMLResponse:
     """A run: its progress (live), cancel; then its results, charts, downloads, share link."""
     if not JOB_ID.fullmatch(run_id):
-        return _missing(f"no run {run_id[:40]!r}: a run id is 16 hex digits")
-    return shell("run", f"Run {run_id}", run_view(), data={"run": run_id}, charts=True,
-                 scripts=("progress",))
+        return _missing(request, f"no run {run_id[:40]!r}: a run id is 16 hex digits")
+    return shell(request, "run", f"Run {run_id}", run_view(), data={"run": run_id},
+                 charts=True, scripts=("progress",))
 
 
 @pages_router.get("/runs/{run_id}/citizens/{citizen_id}", response_class=HTMLResponse)
-def citizen_page(run_id: str, citizen_id: str) -> HTMLResponse:
+def citizen_page(request: Request, run_id: str, citizen_id: str) -> HTMLResponse:
     """One citizen's story, as ``scorelab explain`` tells it."""
     if not JOB_ID.fullmatch(run_id) or not citizen_id.isdigit() or len(citizen_id) > 18:
-        return _missing("no such citizen: a run id is 16 hex digits, a citizen id a number")
+        return _missing(request, "no such citizen: a run id is 16 hex digits, a citizen id "
+                                 "a number")
     body = (
         f"<p><a id=\"back\" href=\"/runs/{run_id}\">back to run {run_id}</a></p>\n"
         "<form id=\"citizen-form\" class=\"inline\"><label>citizen id <input id=\"citizen-id\" "
@@ -226,12 +232,12 @@ def citizen_page(run_id: str, citizen_id: str) -> HTMLResponse:
         "<div id=\"ledger\"></div><p id=\"story-totals\"></p>"
         "<p id=\"story-reconciles\"></p></section>\n"
         "<p id=\"story-error\" class=\"error\" role=\"alert\"></p>")
-    return shell("citizen", f"Citizen {citizen_id}", body,
+    return shell(request, "citizen", f"Citizen {citizen_id}", body,
                  data={"run": run_id, "citizen": citizen_id})
 
 
 @pages_router.get("/compare", response_class=HTMLResponse)
-def compare_page() -> HTMLResponse:
+def compare_page(request: Request) -> HTMLResponse:
     """Two runs side by side: the inputs that differ and every measure of scorelab compare."""
     body = (
         "<form id=\"compare-form\" class=\"inline\"><label>A <select id=\"run-a\"></select>"
@@ -247,14 +253,14 @@ def compare_page() -> HTMLResponse:
         "<section><h2>The comparison's page</h2><p><a id=\"compare-page\" href=\"#\">open the "
         "comparison page with its charts</a> (as <code>scorelab compare</code> writes it)</p>"
         "</section>\n</div>")
-    return shell("compare", "Compare two runs", body, scripts=("progress",))
+    return shell(request, "compare", "Compare two runs", body, scripts=("progress",))
 
 
 @pages_router.get("/share/{code}", response_class=HTMLResponse)
-def share_page(code: str) -> HTMLResponse:
+def share_page(request: Request, code: str) -> HTMLResponse:
     """A shared run: the request it carries, then the run (run here if this server lacks it)."""
     if not SHARE_CODE.fullmatch(code):
-        return _missing("not a share code (a run's page gives one)")
+        return _missing(request, "not a share code (a run's page gives one)")
     body = (
         "<section><h2>What this link asks for</h2><dl id=\"share-request\" class=\"facts\">"
         "</dl><details><summary>The policy's changes from the shipped one</summary>"
@@ -262,7 +268,7 @@ def share_page(code: str) -> HTMLResponse:
         "<p id=\"share-state\" role=\"status\"></p>"
         "<p id=\"share-error\" class=\"error\" role=\"alert\"></p></section>\n"
         f"{run_view()}")
-    return shell("share", "A shared run", body, data={"code": code}, charts=True,
+    return shell(request, "share", "A shared run", body, data={"code": code}, charts=True,
                  scripts=("progress", "run"))
 
 

@@ -31,6 +31,7 @@ scorelab.follow = (id, onView) => {
     if (scorelab.ENDED.includes(view.status)) {
       source.close();
       stopped = true;
+      scorelab.engine(); // the header's count of running jobs
     }
     onView(view);
   };

@@ -182,8 +182,8 @@
       const service = choice.slice(4);
       filter = `wrongful_denials_min=1&sort=-wrongful_denials` +
         (service ? `&denied_services=${encodeURIComponent(service)}` : "");
-    } else if (choice !== "lowest") {
-      filter = `${choice}_min=1&sort=-${choice}`;
+    } else if (choice !== "lowest") {  // the lowest score of those: most likely hurt by it
+      filter = `${choice}_min=1&sort=score`;
     }
     const found = await api(`/api/runs/${id}/citizens?${filter}&limit=1&columns=citizen_id`);
     if (!found.length) {

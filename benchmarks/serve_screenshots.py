@@ -4,7 +4,7 @@ Not a benchmark, but a script run by hand like them: it starts the real server
 (`python -m scorelab serve --port 0` in a subprocess, its own runs folder),
 drives Debian's headless Chromium through Playwright as the browser tests do,
 at 1280 x 900, and writes docs/serve-start.png, serve-editor.png,
-serve-results.png, serve-citizen.png and serve-compare.png. The run is the
+serve-results.png, serve-citizen.png, serve-compare.png and serve-seeds.png. The run is the
 issue's example: rongcheng with overdue bank payments costing 20 points
 instead of 10, on the default world (100,000 citizens for 2018, seed 7).
 
@@ -76,6 +76,11 @@ def shots(page: Page, base: str, out: Path) -> None:
     page.click("#baseline-button")
     expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=LONG_MS)
     page.screenshot(path=out / "serve-compare.png")
+
+    page.goto(f"{run.replace('/runs/', '/seeds?of=')}&replicates=6")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=LONG_MS)
+    page.eval_on_selector("#bands .charts", "charts => charts.scrollIntoView()")
+    page.screenshot(path=out / "serve-seeds.png")
 
 
 def main() -> None:

@@ -19,6 +19,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from scorelab._seeds import replicate_seed
+
 from ..reporting.test_browser import ARGUMENTS, CHROMIUM, EVERY_PLOT_DRAWN, is_png
 from ._server import Server
 from .conftest import RONGCHENG, SMALL
@@ -177,6 +179,33 @@ def test_the_editor_runs_the_shipped_policy_and_the_change_on_one_seed(server, b
     expect(page.locator("#measures [data-section=scores] tr.differs")).to_have_count(1)
     context.close()
     assert problems == []
+
+
+def test_a_run_on_several_seeds_draws_bands(server, small_run, browser):
+    problems: list[str] = []
+    context = watched(browser, server.base, problems)
+    page = context.new_page()
+    page.goto(f"{server.base}/runs/{small_run['id']}")
+    expect(page.locator("body")).to_have_attribute("data-results", "ready", timeout=RUN_MS)
+    page.fill("#replicates", "3")
+    page.click("#seeds-form button")
+    page.wait_for_url("**/seeds?*")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=RUN_MS)
+    expect(page.locator("#seeds-wait .waiting")).to_have_count(3)
+    expect(page.locator("#seeds-summary tr[data-measure=records] td")).to_have_count(4)
+    drawn = page.evaluate(EVERY_PLOT_DRAWN)
+    assert len(drawn) >= 4 and all(drawn), drawn
+    bands = page.evaluate("() => document.getElementById('band-score')._fullData.map("
+                          "trace => trace.fill)")
+    assert "tonexty" in bands
+    context.close()
+    assert problems == []
+    seeds = server.client.get("/api/seeds", params={"seed": SMALL["seed"],
+                                                   "replicates": 3}).json()
+    assert seeds["seeds"] == [replicate_seed(SMALL["seed"], r) for r in range(3)]
+    assert seeds["text"] == [str(seed) for seed in seeds["seeds"]]
+    ran = {job["request"]["seed"] for job in server.client.get("/api/runs").json()}
+    assert set(seeds["seeds"]) <= ran
 
 
 def test_a_share_link_opened_on_another_server_runs_there_to_the_same_numbers(

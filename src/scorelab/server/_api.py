@@ -17,10 +17,12 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from scorelab._random import SEED_MAX
+from scorelab._seeds import replicate_seed
 from scorelab.policy import load_policy, policies
 from scorelab.server._editor import router as editor_router
 from scorelab.server._editor import validated
@@ -44,6 +46,8 @@ from scorelab.server._share import read_share_code, share_code
 router = APIRouter(prefix="/api")
 #: how often an event stream looks whether the catalogue changed, in seconds (in memory)
 EVENT_POLL_SECONDS = 0.05
+#: the most replicate seeds one request may ask for
+MAX_REPLICATES = 100
 
 
 # -- the server, policies and scenarios --------------------------------------------------
@@ -144,6 +148,19 @@ def list_runs(request: Request) -> list[dict[str, Any]]:
     jobs = jobs_of(request)
     return [job_view(jobs, job, brief=True) for job in jobs.catalogue.jobs()
             if job.status != "done" or jobs.is_done(job)]
+
+
+@router.get("/seeds")
+def replicate_seeds(seed: int = Query(ge=0, le=SEED_MAX),
+                    replicates: int = Query(ge=1, le=MAX_REPLICATES)) -> dict[str, Any]:
+    """The seeds of replicates 0 to ``replicates - 1`` of ``seed``, as experiments use them.
+
+    Each is ``replicate_seed(seed, r)`` (common random numbers: the same replicate
+    has the same seed in every run that derives it from ``seed``), given as text
+    too, since JavaScript's numbers hold integers exactly only up to 2**53.
+    """
+    seeds = [replicate_seed(seed, r) for r in range(replicates)]
+    return {"seed": seed, "seeds": seeds, "text": [str(s) for s in seeds]}
 
 
 @router.get("/runs/{run_id}")

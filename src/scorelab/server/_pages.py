@@ -2,7 +2,8 @@
 
 Data flow::
 
-    GET /, /edit, /runs, /runs/{id}, /runs/{id}/citizens/{cid}, /compare, /share/{code}
+    GET /, /edit, /runs, /runs/{id}, /runs/{id}/citizens/{cid}, /compare, /share/{code},
+        /seeds?of={id}&replicates=N
         --shell--> HTML: headings, labelled controls, empty containers, the page's name and
                    ids as data attributes (escaped; ids checked before they are written)
         --/static/app.js + the page's script--> fetch("/api/...") fills the containers
@@ -194,6 +195,12 @@ def run_view() -> str:
         "<form id=\"other-form\" class=\"inline\"><label>or with <select id=\"other-run\">"
         "</select></label> <button type=\"submit\">Compare</button></form>"
         "<p id=\"compare-error\" class=\"error\" role=\"alert\"></p></section>\n"
+        "<section><h2>Several seeds</h2><p class=\"note\">The same request on replicate "
+        "seeds of this run's seed (derived as experiments and <code>compare --replicates</code> "
+        "derive them), drawn as the median and the 5-95% band over the seeds.</p>"
+        "<form id=\"seeds-form\" class=\"inline\"><label>seeds <input id=\"replicates\" "
+        "type=\"number\" min=\"2\" max=\"100\" step=\"1\" value=\"5\" required></label> "
+        "<button type=\"submit\">Run on these seeds</button></form></section>\n"
         "<section><h2>Share</h2><p class=\"note\">This link holds the whole request (policy, "
         "world, sizes, seed): another scorelab serve opening it runs the identical "
         "simulation, or shows it at once if it ran there before.</p>"
@@ -270,6 +277,25 @@ def share_page(request: Request, code: str) -> HTMLResponse:
         f"{run_view()}")
     return shell(request, "share", "A shared run", body, data={"code": code}, charts=True,
                  scripts=("progress", "run"))
+
+
+@pages_router.get("/seeds", response_class=HTMLResponse)
+def seeds_page(request: Request) -> HTMLResponse:
+    """A run's request on several replicate seeds: the median and 5-95% band of each series."""
+    charts = "".join(
+        f"<section class=\"figure\"><h2>{title}</h2><div id=\"band-{name}\" "
+        "class=\"chart plotly-graph-div\"></div></section>\n"
+        for name, title in (("score", "Mean score"), ("records", "Wrongful records, added up"),
+                            ("denials", "Denials, added up"),
+                            ("wrongful", "Denials only because of a false record, added up"),
+                            ("listed", "Who is listed")))
+    body = (
+        "<p id=\"seeds-about\" class=\"lead\"></p>\n<div id=\"seeds-wait\"></div>\n"
+        "<p id=\"seeds-error\" class=\"error\" role=\"alert\"></p>\n<div id=\"bands\" hidden>\n"
+        "<section><h2>Summary over the seeds</h2><p class=\"note\">each measure's median and "
+        "5-95% range over the seeds</p><div id=\"seeds-summary\"></div></section>\n"
+        f"<div class=\"charts\">\n{charts}</div>\n</div>")
+    return shell(request, "seeds", "Several seeds", body, charts=True, scripts=("progress",))
 
 
 @functools.cache

@@ -201,6 +201,27 @@ const scorelab = (() => {
     }));
   }
 
+  /** What the server put in a chart page: the reports' plotly template and the vocabulary. */
+  let pageData = null;
+  function data() {
+    if (pageData === null) {
+      const node = $("scorelab-data");
+      pageData = node ? JSON.parse(node.textContent) : {};
+    }
+    return pageData;
+  }
+
+  /** Draw a plotly chart in the element `id` as the reports draw theirs (a Promise). */
+  function plot(id, traces, title, extra = {}) {
+    $(id).replaceChildren();
+    const layout = { template: data().template, title: { text: title }, height: 360,
+                     margin: { l: 60, r: 20, t: 50, b: 50 },
+                     font: { family: "system-ui, sans-serif", size: 13 }, ...extra };
+    return Plotly.newPlot($(id), traces, layout, { displaylogo: false, responsive: true });
+  }
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
   /** One "label: value" card. */
   const card = (value, label) => el("div", { class: "card" },
     el("div", { class: "value", text: value }), el("div", { class: "label", text: label }));
@@ -208,5 +229,5 @@ const scorelab = (() => {
   document.addEventListener("DOMContentLoaded", engine);
 
   return { ApiError, api, el, $, number, percent, debounce, engine, requestJson, SEED,
-           worldForm, runsTable, showDiff, card };
+           worldForm, runsTable, showDiff, card, data, plot, sleep };
 })();

@@ -80,3 +80,15 @@ scorelab.progressBar = (container, label) => {
     },
   };
 };
+
+/** A run's view and its request's seed as exact digits (a JSON number would round them). */
+scorelab.exactRequest = async (id) => {
+  const response = await fetch(`/api/runs/${id}`);
+  const text = await response.text();
+  if (!response.ok) {
+    throw new scorelab.ApiError(response.status, JSON.parse(text).errors || []);
+  }
+  const match = text.match(/"request":\{.*(?<!\\)"seed":(\d+)/s);
+  const view = JSON.parse(text);
+  return { view, request: view.request, seed: match ? match[1] : String(view.request.seed) };
+};

@@ -5,22 +5,10 @@
 "use strict";
 
 (() => {
-  const { api, el, $, number, percent, card } = scorelab;
-  const DATA = JSON.parse(($("scorelab-data") || { textContent: "{}" }).textContent || "{}");
+  const { api, el, $, number, percent, card, plot } = scorelab;
+  const DATA = scorelab.data();
   const SERVICES = Object.keys(DATA.services || {});
   const SENSORS = Object.keys(DATA.sensors || {});
-  const CONFIG = { displaylogo: false, responsive: true };
-
-  function layout(title, extra = {}) {
-    return { template: DATA.template, title: { text: title }, height: 360,
-             margin: { l: 60, r: 20, t: 50, b: 50 },
-             font: { family: "system-ui, sans-serif", size: 13 }, ...extra };
-  }
-
-  function plot(id, traces, title, extra) {
-    $(id).replaceChildren();
-    return Plotly.newPlot($(id), traces, layout(title, extra), CONFIG);
-  }
 
   function nothing(id, sentence) {  // a sentence rather than an empty plot, as the report does
     $(id).replaceChildren(el("p", { class: "note", text: sentence }));
@@ -193,17 +181,11 @@
     location.href = `/runs/${id}/citizens/${found[0].citizen_id}`;
   }
 
-  /** The run's request with its seed's exact digits (a JSON number would round them). */
-  async function exactRequest(id) {
-    const text = await (await fetch(`/api/runs/${id}`)).text();
-    const match = text.match(/"request":\{.*(?<!\\)"seed":(\d+)/s);
-    return { request: JSON.parse(text).request, seed: match ? match[1] : null };
-  }
 
   async function compareWithShipped(id, view) {
     $("compare-error").textContent = "";
     try {
-      const { request, seed } = await exactRequest(id);
+      const { request, seed } = await scorelab.exactRequest(id);
       const body = { policy: view.about.policy_id, citizens: request.citizens,
                      days: request.days, baseline: request.baseline,
                      ledger_sample: request.ledger_sample, report: request.report };
@@ -260,6 +242,10 @@
       findSomeone(id).catch((error) => { $("someone-note").textContent = error.message; });
     });
     $("baseline-button").addEventListener("click", () => compareWithShipped(id, view));
+    $("seeds-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      location.href = `/seeds?of=${id}&replicates=${$("replicates").value}`;
+    });
     $("other-form").addEventListener("submit", (event) => {
       event.preventDefault();
       if ($("other-run").value) location.href = `/compare?a=${$("other-run").value}&b=${id}`;

@@ -13,7 +13,10 @@ polling with deadlines, never a blind sleep.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import tomllib
+import urllib.parse
 from collections.abc import Iterator
 
 import pytest
@@ -173,12 +176,20 @@ def test_the_editor_runs_the_shipped_policy_and_the_change_on_one_seed(server, b
     page.fill("[id='control-rules[4].points']", "-40")
     expect(page.locator("#diff")).to_contain_text("+points = -40")
     expect(page.locator("#validity")).to_contain_text("valid policy 'rongcheng'")
+    page.fill("#start-date", "2019-01-01")  # the scenario's text then carries the date
     page.click("#pair-button")
     page.wait_for_url("**/compare?*")
     expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=RUN_MS)
     expect(page.locator("#measures [data-section=scores] tr.differs")).to_have_count(1)
     context.close()
     assert problems == []
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)
+    shipped, mine = (server.job(query[name][0])["request"] for name in ("a", "b"))
+    assert shipped["policy_text"] == RONGCHENG and "points = -40" in mine["policy_text"]
+    for request in (shipped, mine):
+        assert tomllib.loads(request["scenario_text"])["scenario"]["start_date"] == (
+            dt.date(2019, 1, 1))
+        assert (request["citizens"], request["days"], request["seed"]) == (20_000, 60, 5)
 
 
 def test_a_run_on_several_seeds_draws_bands(server, small_run, browser):
@@ -268,3 +279,20 @@ def test_plotly_comes_from_the_installed_package_gzipped_and_cached(server):
     assert "immutable" in response.headers["cache-control"]
     assert len(response.content) > 3_000_000  # httpx inflates it: the whole plotly.js
 
+
+
+def test_a_running_run_is_cancelled_from_its_page(server, browser):
+    """Last in this module: the cancelled run's worker is replaced, which takes a moment."""
+    job = server.submit({"policy": "rongcheng", "citizens": 2_000_000, "days": 365, "seed": 21})
+    problems: list[str] = []
+    context = watched(browser, server.base, problems)
+    page = context.new_page()
+    page.goto(f"{server.base}/runs/{job['id']}")
+    expect(page.locator("#cancel-button")).to_be_visible()
+    page.click("#cancel-button")
+    expect(page.locator("#progress-section")).to_have_attribute("data-status", "cancelled")
+    expect(page.locator("#cancel-button")).to_be_hidden()
+    expect(page.locator("#results")).to_be_hidden()
+    context.close()
+    assert server.job(job["id"])["status"] == "cancelled"
+    assert problems == []

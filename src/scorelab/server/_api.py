@@ -12,15 +12,20 @@ says why (404, 409, 413, 422, 429).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from scorelab.policy import policies
+from scorelab._random import SEED_MAX
+from scorelab._seeds import replicate_seed
+from scorelab.policy import load_policy, policies
+from scorelab.server._editor import router as editor_router
+from scorelab.server._editor import validated
 from scorelab.server._jobs import ConflictError, QueueFullError
 from scorelab.server._lookup import job_of, job_view, jobs_of, settings_of
 from scorelab.server._requests import (
@@ -41,6 +46,8 @@ from scorelab.server._share import read_share_code, share_code
 router = APIRouter(prefix="/api")
 #: how often an event stream looks whether the catalogue changed, in seconds (in memory)
 EVENT_POLL_SECONDS = 0.05
+#: the most replicate seeds one request may ask for
+MAX_REPLICATES = 100
 
 
 # -- the server, policies and scenarios --------------------------------------------------
@@ -53,9 +60,25 @@ def status(request: Request) -> dict[str, Any]:
 
 @router.get("/policies")
 def list_policies() -> list[dict[str, Any]]:
-    """The shipped policies: ``name`` is what ``POST /api/runs`` takes as ``policy``."""
-    return [{"name": info.path.stem, "id": info.id, "title": info.name,
-             "description": info.description} for info in policies()]
+    """The shipped policies: ``name`` is what ``POST /api/runs`` takes as ``policy``.
+
+    Each with its title, one-line description, jurisdiction and sources (``id``,
+    ``title``, ``url``, ``note``), as its file cites them.
+    """
+    return _shipped_list()
+
+
+@functools.cache
+def _shipped_list() -> list[dict[str, Any]]:
+    """The shipped policies, read once: the files do not change while a server runs."""
+    out = []
+    for info in policies():
+        meta = load_policy(info.path).policy.policy
+        out.append({"name": info.path.stem, "id": info.id, "title": info.name,
+                    "description": info.description, "jurisdiction": meta.jurisdiction,
+                    "version": meta.version,
+                    "sources": [source.model_dump() for source in meta.sources]})
+    return out
 
 
 @router.get("/policies/{name}")
@@ -98,12 +121,7 @@ def validate_policy(body: ValidateBody, request: Request) -> dict[str, Any]:
     summary = check_policy_text(body.policy_text, settings_of(request))
     if body.scenario_text is not None:
         load_world(None, body.scenario_text, settings_of(request))
-    return {"ok": True, "line": summary.line().replace(str(summary.path), "policy.toml"),
-            "policy": {"id": summary.id, "name": summary.name, "version": summary.version,
-                       "grades": summary.grades, "rules": summary.rules,
-                       "lists": summary.lists, "sanctions": summary.sanctions,
-                       "rewards": summary.rewards, "sources": summary.sources,
-                       "assumed": summary.assumed, "sha256": summary.sha256}}
+    return validated(summary)
 
 
 # -- runs ----------------------------------------------------------------------------------
@@ -130,6 +148,19 @@ def list_runs(request: Request) -> list[dict[str, Any]]:
     jobs = jobs_of(request)
     return [job_view(jobs, job, brief=True) for job in jobs.catalogue.jobs()
             if job.status != "done" or jobs.is_done(job)]
+
+
+@router.get("/seeds")
+def replicate_seeds(seed: int = Query(ge=0, le=SEED_MAX),
+                    replicates: int = Query(ge=1, le=MAX_REPLICATES)) -> dict[str, Any]:
+    """The seeds of replicates 0 to ``replicates - 1`` of ``seed``, as experiments use them.
+
+    Each is ``replicate_seed(seed, r)`` (common random numbers: the same replicate
+    has the same seed in every run that derives it from ``seed``), given as text
+    too, since JavaScript's numbers hold integers exactly only up to 2**53.
+    """
+    seeds = [replicate_seed(seed, r) for r in range(replicates)]
+    return {"seed": seed, "seeds": seeds, "text": [str(s) for s in seeds]}
 
 
 @router.get("/runs/{run_id}")
@@ -217,3 +248,4 @@ def run_share(code: str, request: Request) -> JSONResponse:
 
 
 router.include_router(results_router)
+router.include_router(editor_router)

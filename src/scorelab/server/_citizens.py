@@ -6,8 +6,9 @@ Data flow::
         --filters--> a pyarrow expression over the file's own columns (unknown ones: 422)
         --read, sort, slice--> Table, and the number of rows that matched
 
-``COLUMN=value`` matches a value (text, a number, ``true``/``false``);
-``COLUMN_min``/``COLUMN_max`` bound a number. Parameters of the route itself
+``COLUMN=value`` matches a value (text, a number, ``true``/``false``), or, for a
+list column, a list that holds it (``denied_services=train``: denied a train at
+least once); ``COLUMN_min``/``COLUMN_max`` bound a number. Parameters of the route itself
 (``limit``, ``offset``, ``columns``, ``sort``, ``format``) and the token are
 not filters.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -36,9 +38,12 @@ def citizens_table(path: Path, query: dict[str, str], *, limit: int, offset: int
             that is not of the column's kind.
     """
     schema = pq.read_schema(path)
-    expression = None
+    expression, holding = None, []
     for key, text in query.items():
         if key in NOT_FILTERS:
+            continue
+        if key in schema.names and _is_list(schema.field(key).type):
+            holding.append((key, text))
             continue
         condition = _condition(schema, key, text)
         expression = condition if expression is None else expression & condition
@@ -47,6 +52,8 @@ def citizens_table(path: Path, query: dict[str, str], *, limit: int, offset: int
         wanted = [c.strip() for c in columns.split(",") if c.strip()]
         _check_names(schema, wanted, "columns")
     table = pq.read_table(path, filters=expression)
+    for key, text in holding:
+        table = table.filter(_holds(table[key], text))
     if sort:
         name = sort.removeprefix("-")
         _check_names(schema, [name], "sort")
@@ -59,6 +66,25 @@ def citizens_table(path: Path, query: dict[str, str], *, limit: int, offset: int
     total = table.num_rows
     table = table.slice(offset, limit)
     return (table.select(wanted) if wanted is not None else table), total
+
+
+def _is_list(kind: pa.DataType) -> bool:
+    return pa.types.is_list(kind) or pa.types.is_large_list(kind)
+
+
+def _holds(column: pa.ChunkedArray, text: str) -> pa.Array:
+    """Which rows' lists hold ``text``.
+
+    >>> _holds(pa.chunked_array([[["a", "b"], [], ["b"]]]), "b").to_pylist()
+    [True, False, True]
+    """
+    lists = column.combine_chunks()
+    rows = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+    found = pc.fill_null(pc.equal(pc.list_flatten(lists), text), False).to_numpy(
+        zero_copy_only=False)
+    mask = np.zeros(len(lists), dtype=bool)
+    mask[rows[found]] = True
+    return pa.array(mask)
 
 
 def _check_names(schema: pa.Schema, names: list[str], key: str) -> None:
@@ -86,8 +112,6 @@ def _condition(schema: pa.Schema, key: str, text: str) -> Any:
     kind = schema.field(key).type
     if pa.types.is_dictionary(kind):
         kind = kind.value_type
-    if pa.types.is_list(kind):
-        raise RefusedError.one(422, f"{key}: a list column cannot be filtered", key=key)
     return pc.field(key) == _value(kind, text, key)
 
 

@@ -156,7 +156,7 @@ def data_sha256() -> str:
     return digest.hexdigest()
 
 
-def _encoded(text: str, field: str, settings: Settings) -> bytes:
+def encoded(text: str, field: str, settings: Settings) -> bytes:
     """``text`` as UTF-8, refused (413) past ``max_policy_bytes``."""
     try:
         data = text.encode("utf-8")
@@ -183,7 +183,7 @@ def check_policy_text(text: str, settings: Settings) -> ValidationSummary:
     Raises:
         RefusedError: 413 past ``max_policy_bytes``; 422 with the located error otherwise.
     """
-    data = _encoded(text, "policy_text", settings)
+    data = encoded(text, "policy_text", settings)
     with tempfile.TemporaryDirectory(prefix="scorelab-policy-") as folder:
         path = Path(folder) / POLICY_FILE
         path.write_bytes(data)
@@ -245,7 +245,7 @@ def load_world(scenario: str | None, scenario_text: str | None, settings: Settin
                                        key="scenario")
         elif scenario_text is not None:
             path = Path(folder) / SCENARIO_FILE
-            path.write_bytes(_encoded(scenario_text, "scenario_text", settings))
+            path.write_bytes(encoded(scenario_text, "scenario_text", settings))
         else:
             path = default_scenario_path()
         try:

@@ -1,0 +1,2 @@
+/* A page that names nothing this server has: the header only. */
+"use strict";

@@ -296,3 +296,14 @@ def test_a_running_run_is_cancelled_from_its_page(server, browser):
     context.close()
     assert server.job(job["id"])["status"] == "cancelled"
     assert problems == []
+
+
+def test_the_api_docs_open_offline_with_every_route(server, browser):
+    problems: list[str] = []
+    context = watched(browser, server.base, problems)
+    page = context.new_page()
+    page.goto(f"{server.base}/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("scorelab")
+    expect(page.locator(".opblock-summary-path[data-path='/api/runs']").first).to_be_visible()
+    context.close()
+    assert problems == []  # Swagger UI's script and style come from this server

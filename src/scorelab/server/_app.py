@@ -3,7 +3,8 @@
 Data flow::
 
     create_app(settings, jobs)
-        /api/...        _api.router (JSON; OpenAPI at /docs and /openapi.json)
+        /api/...        _api.router (JSON; OpenAPI at /openapi.json, Swagger UI at /docs
+                        from static/docs/, nothing from a CDN)
         /, pages        _pages.pages_router and static/ when the pages module exists,
                         else a placeholder start page saying whether the engine is ready
         middleware      LocalHostOnly (no token) | TokenGate (a token), BodyLimit, gzip
@@ -26,6 +27,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -55,10 +57,12 @@ def create_app(settings: Settings, jobs: JobManager) -> FastAPI:
             jobs.close()
 
     app = FastAPI(title="scorelab", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,  # FastAPI's own load from a CDN: see _docs
                   description="Run social scoring policies on synthetic populations: "
                               "the JSON API of `scorelab serve` (docs/serve.md).")
     app.state.settings, app.state.jobs = settings, jobs
     app.include_router(api_router)
+    _include_docs(app)
     _include_pages(app)
     _handle_errors(app)
     app.add_middleware(GZipMiddleware, minimum_size=4096, compresslevel=5)
@@ -69,6 +73,24 @@ def create_app(settings: Settings, jobs: JobManager) -> FastAPI:
     else:
         app.add_middleware(LocalHostOnly)
     return app
+
+
+def _include_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs, its script and style served by scorelab (static/docs/).
+
+    FastAPI's default /docs page loads Swagger UI from a CDN, so it would not open
+    on a machine without network; Swagger UI 5 is vendored in ``static/docs/``
+    (its README.txt says why and how to update it).
+    """
+
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="scorelab API",
+                                   swagger_js_url="/static/docs/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/docs/swagger-ui.css",
+                                   swagger_favicon_url="/static/docs/favicon-32x32.png")
+
+    app.add_api_route("/docs", docs, methods=["GET"], include_in_schema=False,
+                      response_class=HTMLResponse)
 
 
 def _include_pages(app: FastAPI) -> None:

@@ -80,8 +80,8 @@ def shell(request: Request, page: str, title: str, body: str, *,
         "</span></header>\n"
         f"<main>\n<h1 id=\"title\">{html.escape(title)}</h1>\n{body}\n</main>\n"
         f"<footer>scorelab {html.escape(__version__)} · the JSON API: "
-        "<a href=\"/openapi.json\">/openapi.json</a> (browsable at <a href=\"/docs\">/docs</a>, "
-        "whose Swagger UI loads from its CDN) · docs/serve.md</footer>\n"
+        "<a href=\"/openapi.json\">/openapi.json</a> (browsable at <a href=\"/docs\">/docs</a>)"
+        " · docs/serve.md</footer>\n"
         "<noscript><p class=\"error\">These pages need JavaScript; the JSON API works "
         "without it.</p></noscript>\n</body>\n</html>\n")
     return HTMLResponse(text, headers={"cache-control": "no-cache"})

@@ -275,3 +275,20 @@ def test_deterrence_compares_acts_with_the_world_under_no_policy(tmp_path):
         1 - everyone.select(acts).sum().sum_horizontal()[0]
         / without.select(acts).sum().sum_horizontal()[0])
     assert row["deterrence_jaywalking"] > 0  # shaming jaywalkers deters some jaywalking
+
+
+def test_a_resume_clears_a_simulation_cut_off_before_the_runner_marked_its_folder(tmp_path):
+    path = _write(tmp_path, GRID)
+
+    def stop_after_one(event):
+        if event.done == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(scorelab.RunInterruptedError):
+        scorelab.experiment(path, out=tmp_path / "e", progress=stop_after_one)
+    staging = tmp_path / ".e.partial"
+    # what kill -9 can leave: the runner's staging folder, made but not yet marked as its
+    (staging / "scratch" / ".sim-000003.partial").mkdir(parents=True)
+    (staging / "scratch" / ".sim-000003.partial" / "daily.parquet.tmp").write_bytes(b"half")
+    resumed = scorelab.experiment(resume=tmp_path / "e").results
+    assert resumed.equals(scorelab.experiment(path, out=tmp_path / "whole").results)

@@ -238,6 +238,7 @@ def _finish(loaded: Experiment, sims: list[Simulation], staging: Path, final: Pa
     """Run what is not done yet, then write the tables and publish the folder."""
     clock = time.perf_counter()
     meta = loaded.meta
+    _clear_unfinished(staging)
     inputs = _point_inputs(loaded, staging, sims)
     saved = staging / "simulations"
     todo = [s for s in sims if not (saved / f"{s.number:06d}.json").exists()]
@@ -273,6 +274,26 @@ def _finish(loaded: Experiment, sims: list[Simulation], staging: Path, final: Pa
         remove_owned(final, KIND)
     os.replace(staging, final)
     return ExperimentResult(final)
+
+
+def _clear_unfinished(staging: Path) -> None:
+    """Remove what simulations cut off by a stop or ``kill -9`` left in our staging folder.
+
+    ``scratch/`` holds only simulations in progress; in ``runs/`` the hidden entries
+    are the runner's staging folders and locks of unfinished ones (a kill can land
+    before the runner marks its folder, so the runner itself would refuse to
+    replace it). Both are inside the experiment's own staging folder.
+    """
+    scratch = staging / "scratch"
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    runs = staging / "runs"
+    if runs.is_dir():
+        for entry in runs.glob(".*"):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
 
 
 def _write_tables(loaded: Experiment, staging: Path, sims: list[Simulation],

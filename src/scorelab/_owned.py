@@ -21,6 +21,7 @@ import os
 import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import IO
 
 from scorelab._errors import RunRefusedError
 
@@ -148,6 +149,22 @@ def writing(folder: Path) -> Iterator[None]:
         handle.close()
 
 
+def lock_or_holder(handle: IO[str]) -> str | None:
+    """Lock an open lock file for this process; None, or the PID written by its holder.
+
+    When another process holds the lock, ``handle`` is closed and the PID that
+    process wrote into the file is returned ("unknown" if none), for the refusal.
+    """
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        return holder
+    return None
+
+
 def _acquire(lock_path: Path, folder: Path):  # noqa: ANN202 (an open file)
     try:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
@@ -158,15 +175,10 @@ def _acquire(lock_path: Path, folder: Path):  # noqa: ANN202 (an open file)
             handle = open(lock_path, "a+")  # noqa: SIM115 (held until the writer is done)
         except OSError as exc:
             raise RunRefusedError(f"cannot write beside {folder}: {exc.strerror}") from None
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            pid = handle.read().strip() or "unknown"
-            handle.close()
+        holder = lock_or_holder(handle)
+        if holder is not None:
             raise RunRefusedError(f"{folder} is being written by another scorelab process "
-                                  f"(PID {pid}): wait for it to finish, or stop it first"
-                                  ) from None
+                                  f"(PID {holder}): wait for it to finish, or stop it first")
         try:  # the holder may have unlinked the file between our open and our lock
             same = os.fstat(handle.fileno()).st_ino == os.stat(lock_path).st_ino
         except FileNotFoundError:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from ..conftest import POLICIES
+from ..reporting.test_browser import browser  # noqa: F401 (the report tests' headless Chromium)
 from ._server import Server
 
 #: the shared server's limits: a cancel test's run fits, the limit tests pass them cheaply

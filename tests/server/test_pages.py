@@ -17,14 +17,12 @@ import datetime as dt
 import re
 import tomllib
 import urllib.parse
-from collections.abc import Iterator
 
-import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from scorelab._seeds import replicate_seed
 
-from ..reporting.test_browser import ARGUMENTS, CHROMIUM, EVERY_PLOT_DRAWN, is_png
+from ..reporting.test_browser import EVERY_PLOT_DRAWN, is_png
 from ._server import Server
 from .conftest import RONGCHENG, SMALL
 from .test_requests import _cli_error
@@ -32,18 +30,6 @@ from .test_requests import _cli_error
 #: a run's deadline in the browser: the engine is warm, the runs are small
 RUN_MS = 120_000
 SIZE = {"width": 1280, "height": 900}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        try:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGUMENTS)
-        except Exception as exc:  # any launch failure fails the test, saying why
-            pytest.fail(f"headless Chromium did not start from {CHROMIUM}: {exc}. "
-                        "Install it: apt-get install -y chromium (.ci/run does)")
-        yield chromium
-        chromium.close()
 
 
 def watched(browser: Browser, base: str, problems: list[str]) -> BrowserContext:

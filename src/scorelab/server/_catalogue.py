@@ -16,7 +16,6 @@ before the kill.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import sqlite3
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from scorelab._errors import ServerError
+from scorelab._owned import lock_or_holder
 from scorelab._run_folder import MANIFEST
 
 DATABASE, SERVER_LOCK = "catalogue.sqlite", ".serve.lock"
@@ -176,14 +176,10 @@ def _hold_server_lock(runs: Path) -> IO[str]:
         handle = open(path, "a+")  # noqa: SIM115 (held for the server's life)
     except OSError as exc:
         raise ServerError(f"--runs {runs}: cannot write in it ({exc.strerror})") from None
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        pid = handle.read().strip() or "unknown"
-        handle.close()
-        raise ServerError(f"--runs {runs} is served by another scorelab serve (PID {pid}): "
-                          "stop it, or give this one another --runs") from None
+    holder = lock_or_holder(handle)
+    if holder is not None:
+        raise ServerError(f"--runs {runs} is served by another scorelab serve (PID {holder}): "
+                          "stop it, or give this one another --runs")
     handle.seek(0)
     handle.truncate()
     handle.write(str(os.getpid()))

@@ -59,7 +59,12 @@ def test_controls_cover_every_rule_grade_sanction_and_reward(server):
     assert [i["title"] for i in sections["Grades"]] == [g["name"] for g in policy["grades"]]
     assert [i["title"] for i in sections["Sanctions"]] == [s["id"] for s in policy["sanctions"]]
     assert [i["title"] for i in sections["Rewards"]] == [r["id"] for r in policy["rewards"]]
-    points = sections["Rules"][0]["controls"][0]
+    assert [i["title"] for i in sections["Lists"]] == list(policy.get("lists", {}))
+    by_name = {c["name"]: c for c in sections["Rules"][0]["controls"]}
+    assert by_name["sensors"]["kind"] == "choices" and by_name["sensors"]["value"] == ["bank"]
+    assert "camera" in by_name["sensors"]["choices"] and by_name["sensors"]["editable"]
+    assert by_name["behaviour"]["value"] == "overdue_payment"
+    points = by_name["points"]
     assert points == {**points, "key": "rules[0].points", "value": -10, "line": 74,
                       "path": "policy.rules.overdue_bank_payment.points", "editable": True}
     assert RONGCHENG.split("\n")[points["line"] - 1] == "points = -10"
@@ -114,7 +119,31 @@ def test_text_keeps_its_quotes_and_a_start_date_stays_a_date(server):
     assert len(_changed(scenario, dated)) == 2
 
 
-@pytest.mark.parametrize("values", [{"rules[0].sensors": "bank"},  # an array
+def test_a_set_of_names_is_written_as_an_array_in_place_and_checked_by_the_loader(server):
+    court = (POLICIES / "court-list.toml").read_text()
+    edited = _edit(server, court, {"lists.court.entry_sensors": ["court", "bank"]})
+    assert _changed(court, edited) == ['+entry_sensors = ["court", "bank"]',
+                                       '-entry_sensors = ["court"]']
+    shaming = (POLICIES / "jaywalking-shaming.toml").read_text()
+    [screens] = {s["title"]: s["items"] for s in controls(shaming)}["Shaming"]
+    assert [c["key"] for c in screens["controls"]] == ["shaming.behaviours", "shaming.sensors"]
+    wrong = _edit(server, shaming, {"shaming.sensors": ["camera", "spaceship"]})
+    [error] = server.client.post("/api/policy/check", json={"policy_text": wrong}).json()[
+        "errors"]
+    assert error["key"] == "shaming.sensors[1]" and error["line"] == screens["controls"][1][
+        "line"]
+
+
+def test_an_array_over_several_lines_is_left_to_the_text_view(server):
+    text = RONGCHENG.replace('sensors = ["bank"]', 'sensors = [\n  "bank",\n]', 1)
+    [sensors] = [c for c in _every_control(text) if c["key"] == "rules[0].sensors"]
+    assert not sensors["editable"] and "TOML text" in sensors["hint"]
+    response = server.client.post("/api/edit", json={"text": text,
+                                                     "set": {"rules[0].sensors": ["court"]}})
+    assert response.status_code == 422, response.text
+
+
+@pytest.mark.parametrize("values", [{"rules[0].sensors": ["bank", 1]},  # not names
                                     {"policy.notes": "short"},  # a multi-line string
                                     {"rules[99].points": 1},  # no such table
                                     {"rules[0].cap.nothing": 1},  # not in the inline table

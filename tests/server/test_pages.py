@@ -178,6 +178,27 @@ def test_the_editor_runs_the_shipped_policy_and_the_change_on_one_seed(server, b
         assert (request["citizens"], request["days"], request["seed"]) == (20_000, 60, 5)
 
 
+def test_a_rules_sensors_and_a_lists_entry_are_ticked_in_the_editor(server, browser):
+    problems: list[str] = []
+    context = watched(browser, server.base, problems)
+    page = context.new_page()
+    page.goto(f"{server.base}/edit?policy=speech-penalty")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    page.check("[id='control-lists.court.entry_sensors.bank']")
+    expect(page.locator("#diff")).to_contain_text('+entry_sensors = ["court", "bank"]')
+    page.uncheck("[id='control-rules[0].sensors.informant']")
+    expect(page.locator("#diff")).to_contain_text('+sensors = ["platform"]')
+    page.uncheck("[id='control-rules[0].sensors.platform']")  # none: the loader's error
+    expect(page.locator("[id='error-rules[0].sensors']")).to_contain_text("rules[0].sensors")
+    expect(page.locator("#run-button")).to_be_disabled()
+    page.check("[id='control-rules[0].sensors.platform']")
+    expect(page.locator("#diff")).to_contain_text('+sensors = ["platform"]')
+    expect(page.locator("#validity")).to_contain_text("valid policy")
+    expect(page.locator("#run-button")).to_be_enabled()
+    context.close()
+    assert problems == []
+
+
 def test_a_run_on_several_seeds_draws_bands(server, small_run, browser):
     problems: list[str] = []
     context = watched(browser, server.base, problems)

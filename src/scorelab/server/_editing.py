@@ -33,7 +33,7 @@ import tomllib
 from typing import Any
 
 from scorelab.server._requests import RefusedError
-from scorelab.world import SERVICE_NAMES
+from scorelab.world import BEHAVIOUR_NAMES, SENSOR_NAMES, SERVICE_NAMES
 
 Loc = tuple[str | int, ...]
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\- ]+?)\s*\]\]?\s*(#.*)?$")
@@ -41,20 +41,26 @@ _PART = re.compile(r"\.?([A-Za-z0-9_\-]+)|\[(\d+)\]")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 #: (name, kind, optional, hint) of the controls of each kind of item; kinds: integer,
-#: number, boolean, choice, text. A name with a dot is a key of an inline table.
+#: number, boolean, choice (one name), choices (a set of names, a TOML array), text. A name
+#: with a dot is a key of an inline table.
 SCORE = (("start", "integer", False, "where everyone starts"),
          ("floor", "integer", False, "the lowest score"),
          ("ceiling", "integer", False, "the highest score"),
          ("decay.points", "integer", False, "points back toward the start per step"),
          ("decay.every_days", "integer", False, "days between decay steps"))
 GRADE = (("min", "integer", False, "the lowest score of this grade"),)
-RULE = (("points", "number", False, "points a record changes the score by"),
+RULE = (("behaviour", "choice", False, "the behaviour this rule scores"),
+        ("sensors", "choices", False, "who can make a record of it"),
+        ("points", "number", False, "points a record changes the score by"),
         ("expiry_days", "integer", True, "days until the points are undone (empty: never)"),
         ("cap.max_points", "integer", False, "at most this many points per window"),
         ("cap.period_days", "integer", False, "the cap's window in days"),
         ("sets_grade", "choice", True, "a record sets this grade (empty: none)"),
         ("grade_days", "integer", True, "days the set grade lasts"))
-LIST = (("duration_days", "integer", True, "days on the list (empty: until removed)"),
+LIST = (("entry_behaviours", "choices", True, "a record of one of these puts a person on it"),
+        ("entry_sensors", "choices", True, "only records from these (none ticked: any)"),
+        ("entry_when", "text", True, "or whoever meets this condition"),
+        ("duration_days", "integer", True, "days on the list (empty: until removed)"),
         ("removal_delay_days", "integer", True, "days from compliance to removal"),
         ("removed_on_compliance", "boolean", True, "taken off the list on compliance"))
 SANCTION = (("service", "choice", False, "the service denied"),
@@ -63,6 +69,8 @@ SANCTION = (("service", "choice", False, "the service denied"),
 REWARD = (("service", "choice", False, "the service offered on better terms"),
           ("value_yuan", "number", True, "worth per use, in yuan"),
           ("when", "text", False, "who gets it (a condition)"))
+SHAMING = (("behaviours", "choices", False, "records of these are shown on public screens"),
+           ("sensors", "choices", False, "when they come from these sensors"))
 
 
 def parse_key(key: str) -> Loc:
@@ -108,7 +116,7 @@ def read_document(text: str) -> dict[str, Any]:
 # -- the controls --------------------------------------------------------------------------
 
 def controls(text: str) -> list[dict[str, Any]]:
-    """The editor's sections for a policy text: score, grades, rules, lists, sanctions, rewards.
+    """The editor's sections: score, grades, rules, lists, sanctions, rewards, shaming.
 
     Each section is ``{"title", "items": [{"key", "title", "about", "controls": [...]}]}``,
     each control ``{"key", "path", "name", "kind", "value", "line", "optional", "editable",
@@ -119,7 +127,10 @@ def controls(text: str) -> list[dict[str, Any]]:
     lines = text.split("\n")
     headers = _headers(lines)
     grades = [g.get("name") for g in _list(document.get("grades")) if isinstance(g, dict)]
-    choices = {"sets_grade": [str(g) for g in grades], "service": list(SERVICE_NAMES)}
+    behaviours, sensors = list(BEHAVIOUR_NAMES), list(SENSOR_NAMES)
+    choices = {"sets_grade": [str(g) for g in grades], "service": list(SERVICE_NAMES),
+               "behaviour": behaviours, "sensors": sensors, "behaviours": behaviours,
+               "entry_behaviours": behaviours, "entry_sensors": sensors}
 
     def item(loc: Loc, node: Any, spec: tuple, title: str, about: str, path: str) -> dict:
         found = [_control(lines, headers, loc, node, name, kind, optional, hint, path,
@@ -146,6 +157,10 @@ def controls(text: str) -> list[dict[str, Any]]:
         sections.append({"title": title, "items": [
             item((kind, i), s, spec, str(s.get("id", i)), str(s.get("effect", "")),
                  f"policy.{kind}.{s.get('id')}") for i, s in _dicts(document.get(kind))]})
+    shaming = document.get("shaming")
+    sections.append({"title": "Shaming", "items": [
+        item(("shaming",), shaming, SHAMING, "public screens", "whose face is shown",
+             "policy.shaming")] if isinstance(shaming, dict) else []})
     return sections
 
 
@@ -169,14 +184,18 @@ def _control(lines: list[str], headers: list[tuple[int, Loc]], loc: Loc, node: d
         return None  # no cap, no decay: the text view adds one
     full = (*loc, *parts)
     where = _find(lines, headers, full)
-    # a value is edited where it stands; a missing key of a table is added as a line
-    editable = not isinstance(value, dict | list) and (
+    # a value is edited where it stands; a missing key of a table is added as a line; an
+    # array only as a set of names, written on one line
+    names = isinstance(value, list) and all(isinstance(v, str) for v in value)
+    editable = not isinstance(value, dict) and (not isinstance(value, list) or (
+        kind == "choices" and names)) and (
         where is not None if value is not None else len(parts) == 1)
     control = {"key": key_of(full), "path": f"{path}.{name}", "name": name, "kind": kind,
                "value": value.isoformat() if isinstance(value, dt.date) else value,
                "line": where[0] + 1 if where else None, "optional": optional,
                "editable": editable, "hint": hint if editable else
-               "a dated value or a table: edit it in the TOML text"}
+               "a dated value, a table or an array over several lines: edit it in the "
+               "TOML text"}
     if choices is not None:
         control["choices"] = choices
     return control
@@ -244,8 +263,10 @@ def _token(line: str, begin: int, *, inline: bool) -> tuple[int, int] | None:
     i = begin
     while i < len(line) and line[i] in " \t":
         i += 1
-    if line.startswith(('"""', "'''"), i) or line[i:i + 1] in ("[", "{", ""):
-        return None  # a multi-line string, an array, a table: the text view edits those
+    if line[i:i + 1] == "[":
+        return _array(line, i)
+    if line.startswith(('"""', "'''"), i) or line[i:i + 1] in ("{", ""):
+        return None  # a multi-line string, a table: the text view edits those
     if line[i] in "\"'":
         quote, j = line[i], i + 1
         while j < len(line) and line[j] != quote:
@@ -260,6 +281,20 @@ def _token(line: str, begin: int, *, inline: bool) -> tuple[int, int] | None:
     return (i, j) if j > i else None
 
 
+def _array(line: str, begin: int) -> tuple[int, int] | None:
+    """The span of the array of strings opening at ``begin`` and closing on the same line."""
+    j = begin + 1
+    while j < len(line) and line[j] != "]":
+        if line[j] in "\"'":
+            quote, j = line[j], j + 1
+            while j < len(line) and line[j] != quote:
+                j += 2 if quote == '"' and line[j] == "\\" else 1
+        elif line[j] in "[{#":
+            return None  # nested, or a comment inside: the text view edits it
+        j += 1
+    return (begin, j + 1) if j < len(line) else None
+
+
 # -- writing values ---------------------------------------------------------------------------
 
 def toml_value(value: Any, old: Any, quote: str = "") -> str:
@@ -271,9 +306,11 @@ def toml_value(value: Any, old: Any, quote: str = "") -> str:
     ('-20', '1.5', 'true')
     >>> toml_value('grade == "D"', "x"), toml_value("C", "D", '"'), toml_value("C", "D", "'")
     ('\'grade == "D"\'', '"C"', "'C'")
-    >>> toml_value("2019-01-01", dt.date(2018, 1, 1))
-    '2019-01-01'
+    >>> toml_value("2019-01-01", dt.date(2018, 1, 1)), toml_value(["bank", "court"], ["bank"])
+    ('2019-01-01', '["bank", "court"]')
     """
+    if isinstance(value, list):
+        return f"[{', '.join(toml_value(item, '') for item in value)}]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -288,7 +325,8 @@ def toml_value(value: Any, old: Any, quote: str = "") -> str:
         if literal and (quote == "'" or (not quote and '"' in value)):
             return f"'{value}'"  # a literal string, as conditions are written
         return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
-    raise RefusedError.one(422, f"a value must be a number, true/false, text or null, got "
+    raise RefusedError.one(422, f"a value must be a number, true/false, text, a list of "
+                                f"names or null, got "
                                 f"{type(value).__name__}")
 
 

@@ -45,7 +45,7 @@ class EditBody(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     text: str = Field(description="a policy's or a scenario's TOML text")
-    set: dict[str, bool | int | float | str | None] = Field(
+    set: dict[str, bool | int | float | str | list[str] | None] = Field(
         description="values by key as the loader's errors name them (rules[0].points, "
                     "lists.court.duration_days, scenario.start_date); null removes the key",
         max_length=256)

@@ -127,7 +127,8 @@ def editor_page(request: Request) -> HTMLResponse:
     """The policy editor: controls, the TOML text, validation as you type, the diff."""
     body = (
         "<p id=\"editor-about\" class=\"lead\"></p>\n<div class=\"editor\">\n"
-        "<section id=\"controls-pane\"><h2>Rules, grades, lists, sanctions and rewards</h2>"
+        "<section id=\"controls-pane\">"
+        "<h2>Rules, grades, lists, sanctions, rewards and shaming</h2>"
         "<p class=\"note\">Every change is written into the TOML text and checked by the "
         "loader <code>scorelab validate</code> runs; an error shows beside its control.</p>"
         "<div id=\"controls\"><p class=\"note\">loading the policy…</p></div></section>\n"

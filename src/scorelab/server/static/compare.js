@@ -94,7 +94,8 @@
     await choices();
     if (!a || !b) return;
     await Promise.all([waitFor(a, "A"), waitFor(b, "B")]);
-    const comparison = await api(`/api/compare?a=${a}&b=${b}`);
+    const [comparison] = await Promise.all([api(`/api/compare?a=${a}&b=${b}`),
+                                            choices()]); // both are done now: describe them
     $("title").textContent = "Compare two runs";
     $("compare-wait").replaceChildren(
       el("p", {}, "A: ", el("a", { href: `/runs/${a}`, text: comparison.labels[0] })),

@@ -1,6 +1,7 @@
 /* The policy editor: every rule, grade, list, sanction and reward as controls, the full TOML
  * text, validation as you type, and the diff against the shipped policy.
  *
+ * A set of names (a rule's sensors, a list's entry behaviours) is a group of checkboxes.
  * The text is the one source of truth. A control's change is written into it in place by
  * POST /api/edit (only the value's characters change); the text is then checked by
  * POST /api/validate, the loader `scorelab validate` runs, whose error names the key (shown
@@ -52,9 +53,21 @@
   }
 
   // -- controls --------------------------------------------------------------------------
+  /** A set of names (a TOML array such as a rule's sensors) as a group of checkboxes. */
+  function choicesInput(control, attributes) {
+    const values = control.value || [];
+    const names = [...control.choices, ...values.filter((v) => !control.choices.includes(v))];
+    return el("span", { id: attributes.id, "data-key": control.key, class: "choices",
+                        role: "group" }, names.map((name) => el("label", {},
+      el("input", { type: "checkbox", value: name, checked: values.includes(name),
+                    disabled: attributes.disabled, id: `${attributes.id}.${name}` }),
+      ` ${name}`)));
+  }
+
   function input(control) {
     const attributes = { id: `control-${control.key}`, "data-key": control.key,
                          disabled: !control.editable };
+    if (control.kind === "choices") return choicesInput(control, attributes);
     if (control.kind === "boolean") {
       return el("input", { ...attributes, type: "checkbox", checked: Boolean(control.value) });
     }
@@ -82,12 +95,14 @@
                                role: "alert" });
     controls.set(control.key, { control, input: field, error });
     const changed = () => edit(control, field, error);
-    if (field.tagName === "SELECT" || field.type === "checkbox") {
+    if (field.tagName === "SELECT" || field.type === "checkbox" ||
+        control.kind === "choices") {
       field.addEventListener("change", changed);
     } else {
       field.addEventListener("input", scorelab.debounce(changed, 350));
     }
-    return el("div", { class: control.kind === "text" ? "control wide" : "control" },
+    return el("div", { class: ["text", "choices"].includes(control.kind) ? "control wide"
+                                                                           : "control" },
       el("label", { for: field.id, title: `${control.path} (line ${control.line ?? "–"})`,
                     text: control.name }), field,
       el("span", { class: "hint", text: control.hint }), error);
@@ -117,7 +132,11 @@
       const known = controls.get(control.key);
       known.control = control;
       if (document.activeElement === known.input) continue;
-      if (known.input.type === "checkbox") known.input.checked = Boolean(control.value);
+      if (control.kind === "choices") {
+        for (const box of known.input.querySelectorAll("input")) {
+          box.checked = (control.value || []).includes(box.value);
+        }
+      } else if (known.input.type === "checkbox") known.input.checked = Boolean(control.value);
       else known.input.value = control.value === null ? "" : String(control.value);
     }
   }
@@ -125,6 +144,9 @@
   /** The value a control holds, or undefined while it holds none a key can take. */
   function valueOf(control, field, error) {
     if (control.kind === "boolean") return field.checked;
+    if (control.kind === "choices") {
+      return [...field.querySelectorAll("input:checked")].map((box) => box.value);
+    }
     if (field.value === "" && field.validity && field.validity.badInput) {
       error.textContent = "not a number";
       return undefined;
@@ -165,8 +187,11 @@
     for (const problem of errors) {
       line = line ?? problem.line;
       const key = problem.key || "";
-      const target = controls.get(key) || [...controls.values()].find(({ control }) =>
-        key && (control.key.startsWith(`${key}.`) || control.key.startsWith(`${key}[`)));
+      const known = [...controls.values()];
+      const target = controls.get(key) ||  // an array's element, then a table's first control
+        known.find(({ control }) => key && key.startsWith(`${control.key}[`)) ||
+        known.find(({ control }) => key && (control.key.startsWith(`${key}.`) ||
+                                            control.key.startsWith(`${key}[`)));
       if (target) {
         target.error.textContent = problem.message;
         target.input.classList.add("invalid");

@@ -122,6 +122,16 @@ def test_bad_requests_are_refused_with_one_located_error(server, body):
     assert errors and all(e["message"] for e in errors)
 
 
+def test_a_body_that_is_not_json_and_a_missing_policy_are_one_line_each(server):
+    response = server.client.post("/api/runs", content=b"{nope",
+                                  headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["key"] == "body" and error["message"].startswith("body: not JSON")
+    [missing] = server.client.post("/api/runs", json={"citizens": 10}).json()["errors"]
+    assert missing["key"] == "policy" and "not both" not in missing["message"]
+
+
 def _raw_get(server, path: str) -> tuple[int, bytes]:
     """GET ``path`` exactly as written (an HTTP client would resolve ``..`` itself)."""
     host = urllib.parse.urlsplit(server.base)

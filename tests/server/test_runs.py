@@ -89,6 +89,17 @@ def test_daily_as_json_records_and_picked_rows(server, small_run):
     refused = server.client.get(f"/api/runs/{small_run['id']}/daily",
                                 params={"columns": "day,nonsense"})
     assert refused.status_code == 422 and "nonsense" in refused.json()["errors"][0]["message"]
+    women = server.client.get(f"/api/runs/{small_run['id']}/daily",
+                              params={"dimension": "sex", "group": "female",
+                                      "columns": "group"}).json()
+    assert women and {r["group"] for r in women} == {"female"}
+    for params, named in (({"dimension": "sexx"}, "age_band, all, income_decile"),
+                          ({"dimension": "sex", "group": "all"}, "male, female"),
+                          ({"group": "martian"}, "martian")):
+        refused = server.client.get(f"/api/runs/{small_run['id']}/daily", params=params)
+        assert refused.status_code == 422, params
+        [error] = refused.json()["errors"]
+        assert error["key"] == next(reversed(params)) and named in error["message"], error
 
 
 def test_citizens_are_filtered_sorted_and_paged(server, small_run):

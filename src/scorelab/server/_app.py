@@ -157,6 +157,10 @@ def _handle_errors(app: FastAPI) -> None:
         errors = []
         for error in exc.errors():
             where = ".".join(str(part) for part in error["loc"] if part != "body")
+            if error["type"] == "json_invalid":  # its loc is a character offset
+                where = "body"
+                error = {**error, "msg": f"not JSON ({error.get('ctx', {}).get('error', '')}"
+                                         f" at character {error['loc'][-1]})"}
             errors.append({"message": f"{where}: {error['msg']}" if where else error["msg"],
                            "line": None, "key": where or None})
         return _errors_response(422, errors)

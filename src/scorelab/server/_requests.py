@@ -195,8 +195,9 @@ def check_policy_text(text: str, settings: Settings) -> ValidationSummary:
 
 def _policy_text(body: RunBody, settings: Settings) -> tuple[str, ValidationSummary]:
     if (body.policy is None) == (body.policy_text is None):
+        both = ", not both" if body.policy is not None else ""
         raise RefusedError.one(422, "give policy (a shipped name, GET /api/policies) or "
-                                    "policy_text (a policy file's TOML), not both", key="policy")
+                                    f"policy_text (a policy file's TOML){both}", key="policy")
     if body.policy is not None:
         path = shipped_policies().get(body.policy)
         if path is None:

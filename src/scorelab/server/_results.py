@@ -9,6 +9,7 @@ an unknown id 404; files are a run folder's own files only.
 from __future__ import annotations
 
 import functools
+import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -66,14 +67,29 @@ def run_daily(run_id: str, request: Request, dimension: str | None = None,
     ``dimension`` and ``group`` pick rows (``dimension=all``: everyone);
     ``columns`` (comma-separated) picks columns.
     """
-    path = folder_of(request, run_id) / "daily.parquet"
+    folder = folder_of(request, run_id)
+    path = folder / "daily.parquet"
     names = pq.read_schema(path).names
     wanted = _columns(columns, names)
+    _check_rows(json.loads((folder / "manifest.json").read_text())["groups"], dimension, group)
     filters = [(pc.field(name) == value) for name, value in
                (("dimension", dimension), ("group", group)) if value is not None]
     expression = filters[0] & filters[1] if len(filters) == 2 else (filters or [None])[0]
     table = pq.read_table(path, columns=wanted, filters=expression)
     return table_response(table, _format(request, format), name=f"{run_id}-daily")
+
+
+def _check_rows(groups: dict[str, list[str]], dimension: str | None, group: str | None) -> None:
+    """A 422 naming what is expected for a dimension or group the run does not have."""
+    if dimension is not None and dimension not in groups:
+        raise RefusedError.one(422, f"dimension: no dimension {dimension[:80]!r}: expected one "
+                                    f"of {', '.join(sorted(groups))}", key="dimension")
+    known = groups.get(dimension, []) if dimension else sorted({g for v in groups.values()
+                                                                for g in v})
+    if group is not None and group not in known:
+        within = f"of dimension {dimension!r}" if dimension else "in this run"
+        raise RefusedError.one(422, f"group: no group {group[:80]!r} {within}: expected one of "
+                                    f"{', '.join(known)}", key="group")
 
 
 def _columns(columns: str | None, names: list[str]) -> list[str] | None:

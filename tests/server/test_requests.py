@@ -132,6 +132,14 @@ def test_a_body_that_is_not_json_and_a_missing_policy_are_one_line_each(server):
     assert missing["key"] == "policy" and "not both" not in missing["message"]
 
 
+def test_an_unknown_path_is_a_404_page_for_a_browser_and_json_for_a_program(server):
+    page = server.client.get("/nowhere", headers={"accept": "text/html,*/*"})
+    assert page.status_code == 404 and "text/html" in page.headers["content-type"]
+    assert "no page " in page.text and "/nowhere" in page.text and 'href="/"' in page.text
+    api = server.client.get("/api/nowhere", headers={"accept": "text/html,*/*"})
+    assert api.status_code == 404 and api.json()["errors"][0]["message"] == "Not Found"
+
+
 def _raw_get(server, path: str) -> tuple[int, bytes]:
     """GET ``path`` exactly as written (an HTTP client would resolve ``..`` itself)."""
     host = urllib.parse.urlsplit(server.base)

@@ -1,26 +1,21 @@
-"""The web application: the API router, the pages (when present), the guards, the job manager.
+"""The web application: the API router, the pages, the guards, the job manager.
 
 Data flow::
 
     create_app(settings, jobs)
         /api/...        _api.router (JSON; OpenAPI at /openapi.json, Swagger UI at /docs
                         from static/docs/, nothing from a CDN)
-        /, pages        _pages.pages_router and static/ when the pages module exists,
-                        else a placeholder start page saying whether the engine is ready
+        /, pages        _pages.pages_router; static/ (scripts, styles) at /static
         middleware      LocalHostOnly (no token) | TokenGate (a token), BodyLimit, gzip
         lifespan        jobs.start() at start-up, jobs.close() at shutdown
 
-The pages are another module's job (``_pages.py`` with a ``pages_router``, and
-a ``static/`` folder served at ``/static``): :func:`create_app` includes them
-when they are there and needs no change when they arrive.
+A path that names nothing is a 404 in the API's error shape, or, for a page a
+browser asked for (outside /api, accepting HTML), the pages' "Not found" page.
 """
 
 from __future__ import annotations
 
 import contextlib
-import html
-import importlib
-import importlib.util
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +23,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
@@ -38,10 +33,10 @@ from scorelab._version import __version__
 from scorelab.server._api import router as api_router
 from scorelab.server._guard import BodyLimit, LocalHostOnly, TokenGate
 from scorelab.server._jobs import JobManager
+from scorelab.server._pages import missing_page, pages_router
 from scorelab.server._requests import RefusedError
 from scorelab.server._settings import Settings
 
-PAGES_MODULE = "scorelab.server._pages"
 STATIC = Path(__file__).resolve().parent / "static"
 
 
@@ -94,33 +89,13 @@ def _include_docs(app: FastAPI) -> None:
 
 
 def _include_pages(app: FastAPI) -> None:
-    """The pages router and static folder when they exist; a placeholder start page if not."""
-    if importlib.util.find_spec(PAGES_MODULE) is not None:
-        app.include_router(importlib.import_module(PAGES_MODULE).pages_router)
-    else:
-        app.add_api_route("/", _placeholder, methods=["GET"], include_in_schema=False,
-                          response_class=HTMLResponse)
-    if STATIC.is_dir():
-        app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 
-def _placeholder(request: Request) -> HTMLResponse:
-    """The start page until the pages arrive: the server is up, the engine's state, links."""
-    status = request.app.state.jobs.status()
-    engine = {"ready": "ready", "compiling": "compiling in the background (first start only, "
-              "about a minute); runs queue meanwhile",
-              "failed": f"failed: {status['error']}"}.get(status["engine"], status["engine"])
-    refresh = '<meta http-equiv="refresh" content="5">' if status["engine"] == "compiling" else ""
-    body = (f"<!doctype html><html lang=en><head><meta charset=utf-8>{refresh}"
-            f"<title>scorelab serve</title></head><body><h1>scorelab serve is running</h1>"
-            f"<p>scorelab {html.escape(__version__)}. The engine is "
-            f"<strong id=engine>{html.escape(engine)}</strong>. "
-            f"{status['running']} running, {status['queued']} queued.</p>"
-            '<p>The JSON API: <a href="/docs">/docs</a> (OpenAPI: '
-            '<a href="/openapi.json">/openapi.json</a>); '
-            '<a href="/api/runs">/api/runs</a>, <a href="/api/policies">/api/policies</a>.</p>'
-            "</body></html>")
-    return HTMLResponse(body)
+def _wants_a_page(request: Request) -> bool:
+    return (request.method == "GET" and not request.url.path.startswith(("/api/", "/static/"))
+            and "text/html" in request.headers.get("accept", ""))
 
 
 def _errors_response(status: int, errors: list[dict[str, Any]]) -> JSONResponse:
@@ -135,7 +110,9 @@ def _handle_errors(app: FastAPI) -> None:
         return _errors_response(exc.status, exc.errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and _wants_a_page(request):
+            return missing_page(request, f"no page {request.url.path[:80]!r} here")
         response = _errors_response(exc.status_code, [{"message": str(exc.detail),
                                                        "line": None, "key": None}])
         for name, value in (exc.headers or {}).items():

@@ -87,7 +87,8 @@ def shell(request: Request, page: str, title: str, body: str, *,
     return HTMLResponse(text, headers={"cache-control": "no-cache"})
 
 
-def _missing(request: Request, what: str) -> HTMLResponse:
+def missing_page(request: Request, what: str) -> HTMLResponse:
+    """The pages' 404: what was not found, and the way back."""
     response = shell(request, "missing", "Not found",
                      f"<p class=\"error\">{html.escape(what)}</p><p><a href=\"/\">the start "
                      "page</a> · <a href=\"/runs\">every run</a></p>")
@@ -219,7 +220,7 @@ def run_view() -> str:
 def run_page(request: Request, run_id: str) -> HTMLResponse:
     """A run: its progress (live), cancel; then its results, charts, downloads, share link."""
     if not JOB_ID.fullmatch(run_id):
-        return _missing(request, f"no run {run_id[:40]!r}: a run id is 16 hex digits")
+        return missing_page(request, f"no run {run_id[:40]!r}: a run id is 16 hex digits")
     return shell(request, "run", f"Run {run_id}", run_view(), data={"run": run_id},
                  charts=True, scripts=("progress",))
 
@@ -228,7 +229,7 @@ def run_page(request: Request, run_id: str) -> HTMLResponse:
 def citizen_page(request: Request, run_id: str, citizen_id: str) -> HTMLResponse:
     """One citizen's story, as ``scorelab explain`` tells it."""
     if not JOB_ID.fullmatch(run_id) or not citizen_id.isdigit() or len(citizen_id) > 18:
-        return _missing(request, "no such citizen: a run id is 16 hex digits, a citizen id "
+        return missing_page(request, "no such citizen: a run id is 16 hex digits, a citizen id "
                                  "a number")
     body = (
         f"<p><a id=\"back\" href=\"/runs/{run_id}\">back to run {run_id}</a></p>\n"
@@ -268,7 +269,7 @@ def compare_page(request: Request) -> HTMLResponse:
 def share_page(request: Request, code: str) -> HTMLResponse:
     """A shared run: the request it carries, then the run (run here if this server lacks it)."""
     if not SHARE_CODE.fullmatch(code):
-        return _missing(request, "not a share code (a run's page gives one)")
+        return missing_page(request, "not a share code (a run's page gives one)")
     body = (
         "<section><h2>What this link asks for</h2><dl id=\"share-request\" class=\"facts\">"
         "</dl><details><summary>The policy's changes from the shipped one</summary>"
